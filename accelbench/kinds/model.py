@@ -1,0 +1,117 @@
+"""model: a whole network from :mod:`accelbench.models`, random-init weights from a fixed seed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from accelbench.errors import UserError
+from accelbench.workload import WEIGHT_SEED, TensorSpec, Workload, check_known, require_dtype
+
+if TYPE_CHECKING:
+    import torch
+
+_BASE_KNOWN = ("model", "dtype", "batch", "rtol")
+
+
+@dataclass(frozen=True, eq=False)
+class ModelWorkload(Workload):
+    kind: str = field(init=False, default="model")
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], name: str | None = None) -> ModelWorkload:
+        from accelbench.models import MODELS
+
+        model = str(params.get("model", ""))
+        if model not in MODELS:
+            known = ", ".join(sorted(MODELS))
+            raise UserError(f"unknown model {model!r} for parameter `model` (known: {known})")
+        spec = MODELS[model]
+        check_known(f"model {model}", params, (*_BASE_KNOWN, *spec.options))
+        norm: dict[str, Any] = {"model": model, "dtype": require_dtype(params)}
+        norm.update(spec.normalise_options(params))
+        if "batch" in params:
+            from accelbench.workload import require_int
+
+            norm["batch"] = require_int(params, "batch")
+        if "rtol" in params:
+            norm["rtol"] = float(params["rtol"])
+        return cls(name=name or model, params=norm)
+
+    @property
+    def spec(self) -> Any:
+        from accelbench.models import MODELS
+
+        return MODELS[self.params["model"]]
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return {key: self.params[key] for key in self.spec.options if key in self.params}
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.spec.input_shape(self.options))
+
+    @property
+    def inputs(self) -> tuple[TensorSpec, ...]:
+        return (TensorSpec("x", self.input_shape, self.dtype),)
+
+    @property
+    def is_classifier(self) -> bool:
+        return bool(self.spec.classifier)
+
+    @property
+    def has_depthwise(self) -> bool:
+        return bool(self.spec.depthwise)
+
+    def module(self) -> torch.nn.Module:
+        """The network in eval mode with the workload's dtype; same weights on every call."""
+        return self._module
+
+    @cached_property
+    def _module(self) -> torch.nn.Module:
+        import torch
+
+        from accelbench.models import build
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(WEIGHT_SEED)
+            net = build(self.params["model"], self.options)
+        net.eval()
+        return net.to(dtype=getattr(torch, self.dtype))
+
+    @cached_property
+    def _module64(self) -> torch.nn.Module:
+        import copy
+
+        import torch
+
+        return copy.deepcopy(self._module).to(dtype=torch.float64)
+
+    @cached_property
+    def _counts(self) -> tuple[int, int, tuple[int, ...]]:
+        from accelbench.models.flops import count
+
+        return count(self._module64, self.input_shape)
+
+    def output_shape(self, batch: int) -> tuple[int, ...]:
+        return (batch, *self._counts[2])
+
+    def flops(self, batch: int) -> int:
+        return batch * self._counts[0]
+
+    def bytes_moved(self, batch: int) -> int:
+        itemsize = np.dtype(self.np_dtype).itemsize
+        activations = int(np.prod(self.input_shape)) + int(np.prod(self._counts[2]))
+        return itemsize * (batch * activations + self._counts[1])
+
+    def reference(self, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+        import torch
+
+        (x,) = inputs
+        with torch.no_grad():
+            out = self._module64(torch.from_numpy(x.astype(np.float64)))
+        return out.numpy()
