@@ -1,0 +1,93 @@
+"""Capture the environment a run happened in: versions, commit, CPU, BLAS, threads."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import subprocess
+import sys
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+#: Distributions whose versions change results; read from metadata, never imported.
+PACKAGES = (
+    "accelbench", "numpy", "torch", "numba", "numba-cuda", "cupy-cuda13x", "cupy-cuda12x",
+    "hls4ml", "qonnx", "duckdb", "pandas", "dask", "distributed", "nvidia-ml-py",
+)
+
+
+@cache
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo on Linux, platform elsewhere)."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            if line.lower().startswith(("model name", "hardware", "cpu model")):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def package_versions() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def git_commit(directory: Path | None = None) -> dict[str, Any]:
+    """The project checkout's commit and whether the tree is dirty (empty outside a checkout)."""
+    root = directory or Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return {}
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, check=True, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root, check=True, capture_output=True, text=True, timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return {"commit": commit, "dirty": bool(dirty)}
+
+
+def blas_info() -> dict[str, Any]:
+    """NumPy's BLAS library and its configuration."""
+    import numpy as np
+
+    try:
+        config = np.show_config(mode="dicts")
+    except TypeError:  # very old NumPy
+        return {}
+    blas = (config or {}).get("Build Dependencies", {}).get("blas", {})
+    return {key: blas.get(key) for key in ("name", "version", "openblas configuration") if key in blas}
+
+
+def threads() -> dict[str, Any]:
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    env = {key: os.environ[key] for key in (
+        "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
+        "OPENBLAS_CORETYPE",
+    ) if key in os.environ}
+    return {"cpu_count": os.cpu_count(), "affinity": affinity, "env": env}
+
+
+def capture() -> dict[str, Any]:
+    """Everything above, as one JSON-able dictionary stored with each run."""
+    return {
+        "hostname": socket.gethostname(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "cpu": cpu_model(),
+        "packages": package_versions(),
+        "git": git_commit(),
+        "blas": blas_info(),
+        "threads": threads(),
+    }
