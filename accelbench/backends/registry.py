@@ -11,7 +11,7 @@ import importlib
 from functools import cache
 from importlib.metadata import entry_points
 
-from accelbench.backends.base import Availability, Backend
+from accelbench.backends.base import Availability, Backend, BaseBackend, Family
 from accelbench.errors import UserError
 
 ENTRY_POINT_GROUP = "accelbench.backends"
@@ -53,24 +53,45 @@ def parse_backend_list(text: str) -> list[str]:
     return names
 
 
+class MissingBackend(BaseBackend):
+    """Stands in for a backend whose module cannot be imported; it is never available."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.family = _family(name)
+        self.reason = reason
+
+    def available(self) -> Availability:
+        return Availability(False, self.reason)
+
+
+def _family(name: str) -> Family:
+    prefix = name.split("-", 1)[0]
+    return prefix if prefix in ("cpu", "gpu", "fpga") else "cpu"  # type: ignore[return-value]
+
+
 @cache
 def get_backend(name: str) -> Backend:
-    """Import and instantiate backend ``name`` (once per process)."""
+    """Import and instantiate backend ``name`` (once per process).
+
+    A backend whose module fails to import (a missing optional dependency) comes back as a
+    :class:`MissingBackend` carrying the import error as its unavailability reason.
+    """
     targets = _targets()
     if name not in targets:
         raise UserError(f"unknown backend {name!r} (known: {', '.join(targets)})")
     module_name, _, attr = targets[name].partition(":")
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        return MissingBackend(name, f"cannot import backend module {module_name}: {exc}")
     backend: Backend = getattr(module, attr)()
     return backend
 
 
 def availability(name: str) -> Availability:
-    """The backend's own availability, or the import failure as the reason."""
-    try:
-        backend = get_backend(name)
-    except ImportError as exc:
-        return Availability(False, f"cannot import backend module: {exc}")
+    """The backend's own availability; a probe that crashes is reported, never raised."""
+    backend = get_backend(name)
     try:
         return backend.available()
     except Exception as exc:  # a probe that crashes still must not crash doctor

@@ -1,0 +1,57 @@
+"""Argument helpers shared by subcommands (no ``register``: not a subcommand)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from accelbench.errors import UserError
+from accelbench.results.store import DEFAULT_STORE
+
+
+def add_store(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store", type=Path, default=DEFAULT_STORE, metavar="PATH",
+        help=f"DuckDB result store (default: ./{DEFAULT_STORE})",
+    )
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON on stdout instead of tables")
+
+
+def parse_int_list(text: str, flag: str) -> list[int]:
+    """``"1,8,64"`` -> [1, 8, 64]; anything else is a UserError naming ``flag``."""
+    out: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            value = int(part)
+        except ValueError:
+            raise UserError(f"{flag} expects comma-separated positive integers, got {part!r}") from None
+        if value < 1:
+            raise UserError(f"{flag} values must be >= 1, got {value}")
+        out.append(value)
+    return out
+
+
+def parse_positive_float(text: str, flag: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UserError(f"{flag} expects a number, got {text!r}") from None
+    if not value > 0 or value != value:
+        raise UserError(f"{flag} must be > 0, got {text!r}")
+    return value
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

@@ -1,0 +1,142 @@
+"""``accelbench run``: measure targets on backends and store every result as it is made."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from accelbench.commands import run_options
+from accelbench.commands.common import (
+    add_json,
+    add_store,
+    parse_int_list,
+    parse_positive_float,
+    print_json,
+    stderr,
+)
+from accelbench.commands.format import seconds
+from accelbench.errors import UserError
+from accelbench.measure.policy import SCENARIOS, RunPolicy
+from accelbench.plan import Task
+from accelbench.results.record import Measurement
+
+DEFAULT_TARGET = "smoke"
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("run", help="measure workloads on backends and store the results")
+    add_run_arguments(parser)
+    add_store(parser)
+    add_json(parser)
+    parser.add_argument("--strict", action="store_true", help="exit 1 when any result is invalid or failed")
+    parser.set_defaults(func=main)
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags shared by every command that runs workloads (run, sweep)."""
+    parser.add_argument(
+        "targets", nargs="*", metavar="TARGET",
+        help="suite name or file, catalog workload name, or KIND:key=value,... (default: smoke)",
+    )
+    parser.add_argument("--backends", metavar="A,B", help="backends to run (default: the suite's, else all)")
+    parser.add_argument("--batch", metavar="1,8,64", help="batch sizes (default: each workload's)")
+    parser.add_argument("--scenario", default="single-stream", help=f"one of {', '.join(SCENARIOS)}")
+    parser.add_argument("--budget-s", default="1.0", metavar="S", help="sampling time budget per measurement")
+    parser.add_argument("--noise", default="0.02", metavar="F", help="target relative noise of the median")
+    parser.add_argument("--seed", type=str, default=None, help="seed of the correctness inputs (default: fresh)")
+    parser.add_argument(
+        "--config", action="append", default=[], metavar="KEY=VALUE",
+        help="backend configuration entry, e.g. torch_compile=true (repeatable)",
+    )
+    run_options.add_all(parser)
+
+
+def build_policy(args: argparse.Namespace) -> RunPolicy:
+    seed: int | None = None
+    if args.seed is not None:
+        try:
+            seed = int(args.seed)
+        except ValueError:
+            raise UserError(f"--seed expects an integer, got {args.seed!r}") from None
+    return RunPolicy(
+        budget_s=parse_positive_float(args.budget_s, "--budget-s"),
+        target_rel_noise=parse_positive_float(args.noise, "--noise"),
+        scenario=args.scenario,
+        seed=seed,
+    )
+
+
+def build_tasks(args: argparse.Namespace, policy: RunPolicy) -> tuple[list[Task], run_options.RunSetup]:
+    """Validate every argument and expand the tasks; raises UserError before anything runs."""
+    from accelbench.backends.registry import backend_names, parse_backend_list
+    from accelbench.plan import expand
+    from accelbench.suites import load_suite, suite_path
+    from accelbench.targets import parse_value, resolve
+
+    targets = args.targets or [DEFAULT_TARGET]
+    entries = []
+    suite_backends: list[str] = []
+    for target in targets:
+        entries.extend(resolve(target))
+        if ":" not in target and suite_path(target) is not None:
+            suite_backends.extend(load_suite(target).backends or ())
+    if args.backends:
+        backends = parse_backend_list(args.backends)
+    elif suite_backends:
+        backends = list(dict.fromkeys(suite_backends))
+    else:
+        backends = backend_names()
+    batches = parse_int_list(args.batch, "--batch") if args.batch else None
+    setup = run_options.RunSetup()
+    for item in args.config:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--config expects KEY=VALUE, got {item!r}")
+        setup.config[key.strip()] = parse_value(value)
+    run_options.apply_all(args, setup)
+    tasks = expand(entries, backends, policy.scenario, batches, setup.configs())
+    return tasks, setup
+
+
+def progress_line(index: int, total: int, task: Task, result: Measurement | None) -> None:
+    if result is None:
+        return
+    if result.valid and result.latency:
+        detail = f"p50 {seconds(result.latency.p50_s)} ({result.provenance.get('latency', 'measured')})"
+    else:
+        detail = f"{result.status}: {result.invalid_reason}"
+    stderr(f"[{index}/{total}] {task.label()}: {detail}")
+
+
+def main(args: argparse.Namespace) -> int:
+    from accelbench.execute import execute_local
+    from accelbench.measure.runner import Runner
+    from accelbench.results.environment import capture
+    from accelbench.results.store import open_store
+
+    policy = build_policy(args)
+    tasks, setup = build_tasks(args, policy)
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    runner = Runner(policy, run_id, power_hook=setup.power_hook)
+    with open_store(args.store) as store:
+        store.begin_run(run_id, "accelbench run " + " ".join(args.targets or [DEFAULT_TARGET]),
+                        capture(), datetime.now(UTC).isoformat(timespec="seconds"))
+        stderr(f"run {run_id}: {len(tasks)} measurement(s) -> {args.store}")
+        status = "interrupted"
+        try:
+            results = execute_local(tasks, runner, store.append, progress_line)
+            status = "finished"
+        finally:
+            store.finish_run(run_id, datetime.now(UTC).isoformat(timespec="seconds"), status)
+    if args.json:
+        print_json([m.to_json() for m in results])
+    else:
+        from accelbench.commands.table import measurements_table
+
+        measurements_table(results, title=f"run {run_id}")
+    bad = [m for m in results if m.status in ("invalid", "error")]
+    stderr(f"run {run_id}: {sum(m.valid for m in results)} valid, {len(bad)} invalid/failed, "
+           f"{len(results) - len(bad) - sum(m.valid for m in results)} skipped; stored in {args.store}")
+    return 1 if args.strict and bad else 0

@@ -1,0 +1,71 @@
+"""Turn command-line TARGETs into suite entries.
+
+A TARGET is a suite name (``smoke``) or a path to a suite file, a catalog workload name
+(a model such as ``jet_mlp``, or any workload named in a shipped suite such as
+``gemm-5124x700x2048``), or an ad-hoc workload ``KIND:key=value,...`` such as
+``gemm:m=256,n=256,k=256,dtype=float32``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from accelbench.errors import UserError
+from accelbench.suites import SuiteEntry, load_suite, suite_names, suite_path
+from accelbench.workload import make_workload
+
+
+def parse_value(text: str) -> Any:
+    """An ad-hoc parameter value: int, float, true/false, else the string itself."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            continue
+    return text.strip()
+
+
+def parse_adhoc(target: str) -> SuiteEntry:
+    """``KIND:key=value,...`` -> a suite entry (batch from ``batch=`` if given)."""
+    kind, _, rest = target.partition(":")
+    params: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UserError(f"ad-hoc workload {target!r}: expected key=value, got {item!r}")
+        if key.strip() in params:
+            raise UserError(f"ad-hoc workload {target!r}: parameter `{key.strip()}` given twice")
+        params[key.strip()] = parse_value(value)
+    return SuiteEntry(make_workload(kind.strip(), params))
+
+
+def catalog() -> dict[str, SuiteEntry]:
+    """Named workloads: every model at its default size, then every entry of the shipped suites."""
+    from accelbench.models import MODELS
+
+    named: dict[str, SuiteEntry] = {}
+    for name in sorted(MODELS):
+        named[name] = SuiteEntry(make_workload("model", {"model": name}, name=name))
+    for suite in suite_names():
+        for entry in load_suite(suite).entries:
+            named.setdefault(entry.workload.name, entry)
+    return named
+
+
+def resolve(target: str) -> list[SuiteEntry]:
+    """The suite entries a TARGET stands for; a UserError with suggestions when unknown."""
+    if ":" in target:
+        return [parse_adhoc(target)]
+    if suite_path(target) is not None:
+        return list(load_suite(target).entries)
+    named = catalog()
+    if target in named:
+        return [named[target]]
+    options = [*suite_names(), *named]
+    close = difflib.get_close_matches(target, options, n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else " (see `accelbench list`)"
+    raise UserError(f"unknown target {target!r}: not a suite, a catalog workload or KIND:key=value{hint}")
