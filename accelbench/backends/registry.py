@@ -29,8 +29,25 @@ BUILTIN: dict[str, str] = {
 }
 
 
+#: Backends registered at run time (tests, notebooks): name -> "module:Class".
+_RUNTIME: dict[str, str] = {}
+
+
+def register_backend(name: str, target: str) -> None:
+    """Register backend ``name`` as ``"module:Class"`` for this process (tests, plugins in code)."""
+    if ":" not in target:
+        raise ValueError(f"backend target must be 'module:Class', got {target!r}")
+    _RUNTIME[name] = target
+    get_backend.cache_clear()
+
+
+def unregister_backend(name: str) -> None:
+    _RUNTIME.pop(name, None)
+    get_backend.cache_clear()
+
+
 def _targets() -> dict[str, str]:
-    targets = dict(BUILTIN)
+    targets = {**BUILTIN, **_RUNTIME}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         targets.setdefault(ep.name, ep.value)
     return targets

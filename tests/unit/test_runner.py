@@ -1,0 +1,119 @@
+"""The runner's methodology, driven through the hardware-free fake backend in milliseconds."""
+
+from __future__ import annotations
+
+import pytest
+
+from accelbench.backends.fake import FakeBackend, ModeledFakeBackend
+from accelbench.backends.base import Availability, Prepared
+from accelbench.errors import UserError
+from accelbench.measure.policy import RunPolicy
+from accelbench.measure.runner import PowerFields, Runner
+from accelbench.workload import make_workload
+
+GEMM = make_workload("gemm", {"m": 8, "n": 8, "k": 8})
+FAST = RunPolicy(budget_s=0.05, min_samples=5, warmup_s=0.0)
+
+
+def test_valid_result_has_samples_statistics_and_measured_provenance() -> None:
+    m = Runner(FAST, "r").measure(FakeBackend(), GEMM, 2)
+    assert m.status == "ok" and m.valid
+    assert len(m.samples_s) >= 5
+    assert m.latency is not None and m.latency.n_samples == len(m.samples_s)
+    assert m.latency.min_s <= m.latency.p50_s <= m.latency.p99_s
+    assert m.throughput_items_s == pytest.approx(2 / m.latency.p50_s)
+    assert m.achieved_flops_s == pytest.approx(GEMM.flops(2) / m.latency.p50_s)
+    assert m.provenance["latency"] == "measured"
+    assert m.error is not None and m.error.rel < 1e-6
+    assert m.seed is not None and "host perf_counter" in m.methods["latency"]
+
+
+def test_calibration_batches_fast_calls_so_timer_overhead_stays_small() -> None:
+    m = Runner(FAST, "r").measure(FakeBackend(), make_workload("gemm", {"m": 1, "n": 1, "k": 1}), 1)
+    assert m.iterations_per_sample > 1
+
+
+def test_slow_calls_are_timed_one_per_sample_and_close_to_their_duration() -> None:
+    m = Runner(FAST, "r").measure(FakeBackend(), GEMM, 1, {"fake_delay_s": 0.002})
+    assert m.iterations_per_sample == 1
+    assert m.latency is not None and m.latency.p50_s == pytest.approx(0.002, rel=0.5)
+
+
+def test_wrong_output_is_invalid_with_the_reason_and_never_timed() -> None:
+    m = Runner(FAST, "r").measure(FakeBackend(), GEMM, 1, {"fake_error": 0.1})
+    assert m.status == "invalid" and not m.valid
+    assert "exceeds tolerance" in m.invalid_reason
+    assert m.latency is None and m.samples_s == ()
+    assert m.error is not None and m.error.rel > 0.01
+
+
+def test_unavailable_and_unsupported_are_recorded_not_raised() -> None:
+    assert Runner(FAST, "r").measure(FakeBackend(available=False), GEMM, 1).status == "unavailable"
+    model = make_workload("model", {"model": "jet_mlp"})
+    m = Runner(FAST, "r").measure(FakeBackend(supports_models=False), model, 1)
+    assert m.status == "unsupported" and "does not lower models" in m.invalid_reason
+
+
+def test_backend_exception_becomes_an_error_record() -> None:
+    m = Runner(FAST, "r").measure(FakeBackend(), GEMM, 1, {"fake_raise": "device lost"})
+    assert m.status == "error" and "device lost" in m.invalid_reason
+
+
+def test_user_error_from_prepare_propagates() -> None:
+    class Picky(FakeBackend):
+        def prepare(self, workload, config):  # type: ignore[no-untyped-def]
+            raise UserError("reuse factor must be >= 1")
+
+    with pytest.raises(UserError):
+        Runner(FAST, "r").measure(Picky(), GEMM, 1)
+
+
+def test_modeled_timing_is_labelled_modeled_and_has_no_distribution() -> None:
+    m = Runner(FAST, "r").measure(ModeledFakeBackend(), GEMM, 4, {"fake_modeled_s": 1e-6})
+    assert m.status == "ok"
+    assert m.provenance["latency"] == "modeled" and m.provenance["throughput_items_s"] == "modeled"
+    assert m.provenance["error"] == "simulated"
+    assert m.latency is not None and m.latency.n_samples == 0 and m.latency.p50_s == 1e-6
+    assert m.samples_s == ()
+    assert m.throughput_items_s == pytest.approx(4e6)
+
+
+def test_device_timer_is_used_when_the_backend_has_one() -> None:
+    class Timed(FakeBackend):
+        def time(self, prepared: Prepared, device_inputs: object, n: int) -> float:
+            return 0.5e-3 * n
+
+    m = Runner(FAST, "r").measure(Timed(), GEMM, 1)
+    assert m.latency is not None and m.latency.p50_s == pytest.approx(0.5e-3)
+    assert m.methods["latency"].startswith("device timer")
+
+
+def test_backends_with_transfers_get_end_to_end_latency() -> None:
+    class Transfers(FakeBackend):
+        has_transfers = True
+
+    m = Runner(FAST, "r").measure(Transfers(), GEMM, 1)
+    assert m.end_to_end is not None and m.provenance["end_to_end"] == "measured"
+
+
+def test_power_hook_figures_and_provenance_land_in_the_record() -> None:
+    def hook(backend: object, prepared: object, inputs: object, batch: int) -> PowerFields:
+        return PowerFields(10.0, 2.0, 0.01, {"meter": "test"}, {"power_w": "modeled"}, {"power_w": "test"})
+
+    m = Runner(FAST, "r", power_hook=hook).measure(FakeBackend(), GEMM, 1)
+    assert (m.power_w, m.idle_power_w, m.energy_j_per_item) == (10.0, 2.0, 0.01)
+    assert m.provenance["power_w"] == "modeled"
+
+
+def test_offline_scenario_is_recorded() -> None:
+    policy = RunPolicy(budget_s=0.05, min_samples=5, warmup_s=0.0, scenario="offline")
+    m = Runner(policy, "r").measure(FakeBackend(), GEMM, 8)
+    assert m.scenario == "offline" and "one sync per sample" in m.methods["latency"]
+
+
+def test_availability_probe_is_consulted_first() -> None:
+    class Gone(FakeBackend):
+        def available(self) -> Availability:
+            return Availability(False, "no CUDA device found")
+
+    assert Runner(FAST, "r").measure(Gone(), GEMM, 1).invalid_reason == "no CUDA device found"
