@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from accelbench.backends.base import Backend, Prepared
+from accelbench.backends.base import Backend, BaseBackend, Prepared
 from accelbench.errors import UserError
 from accelbench.measure.correctness import compare
 from accelbench.measure.policy import RunPolicy
@@ -56,11 +56,18 @@ PowerHook = Callable[[Backend, Prepared, Any, int], PowerFields]
 
 
 @dataclass
-class _Timing:
+class Timing:
+    """Raw per-call samples (seconds), iterations per sample, why sampling stopped, and how."""
+
     samples_s: list[float] = field(default_factory=list)
     iterations: int = 0
     stop: str = ""
     method: str = ""
+
+
+def _sync_is_noop(backend: Backend) -> bool:
+    """True when the backend is synchronous (host memory): per-query syncs would only add overhead."""
+    return getattr(type(backend), "synchronize", None) is BaseBackend.synchronize
 
 
 class Runner:
@@ -168,7 +175,7 @@ class Runner:
         if backend.timing == "modeled":
             return self._modeled(backend, prepared, batch, base, provenance, methods)
 
-        timing = self._sample(backend, prepared, device_inputs)
+        timing = self.sample(backend, prepared, device_inputs)
         latency = summarize(timing.samples_s)
         label = "measured"
         for figure in ("latency", "throughput_items_s", "achieved_flops_s", "achieved_bytes_s"):
@@ -251,16 +258,21 @@ class Runner:
         device_s = backend.time(prepared, device_inputs, n)
         if device_s is not None:
             return device_s, "device timer"
-        per_query_sync = self.policy.scenario == "single-stream"
+        run, sync = backend.run, backend.synchronize
+        if self.policy.scenario == "single-stream" and not _sync_is_noop(backend):
+            t0 = now_s()
+            for _ in range(n):
+                run(prepared, device_inputs)
+                sync()
+            return now_s() - t0, "host perf_counter"
         t0 = now_s()
         for _ in range(n):
-            backend.run(prepared, device_inputs)
-            if per_query_sync:
-                backend.synchronize()
-        backend.synchronize()
+            run(prepared, device_inputs)
+        sync()
         return now_s() - t0, "host perf_counter"
 
-    def _sample(self, backend: Backend, prepared: Prepared, device_inputs: Any) -> _Timing:
+    def sample(self, backend: Backend, prepared: Prepared, device_inputs: Any) -> Timing:
+        """Warm up, calibrate and sample ``backend.run`` on ``device_inputs`` (no correctness check)."""
         policy = self.policy
         # Warm-up: JIT, caches and clocks settle; never timed into a sample.
         warm: list[float] = []
@@ -273,7 +285,7 @@ class Runner:
         # Calibration: enough iterations that the timer's own cost is < max_timer_overhead.
         floor_s = max(timer_overhead_s() / policy.max_timer_overhead, policy.min_sample_s)
         iterations = max(1, math.ceil(floor_s / max(per_call_s, 1e-9)))
-        timing = _Timing(iterations=iterations)
+        timing = Timing(iterations=iterations)
         t_start = now_s()
         method = ""
         while True:
