@@ -92,6 +92,11 @@ class Workload(ABC):
 
     kind: str = field(init=False, default="")
 
+    @classmethod
+    @abstractmethod
+    def from_params(cls, params: dict[str, Any], name: str | None = None) -> Workload:
+        """Validate and normalise ``params`` (defaults filled in) into a workload."""
+
     # -- identity ---------------------------------------------------------------------------
     @property
     def dtype(self) -> str:

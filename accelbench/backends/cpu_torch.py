@@ -61,7 +61,7 @@ def build_callable(workload: Workload, device: str = "cpu") -> Callable[..., Any
         return rnn
     assert isinstance(workload, ModelWorkload)
     module = workload.module().to(device)
-    return module  # type: ignore[no-any-return]
+    return module
 
 
 class TorchCpuBackend(BaseBackend):

@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from accelbench.backends.base import Availability, BaseBackend, Estimate, Prepared, Support
+from accelbench.backends.base import Availability, BaseBackend, Estimate, Family, Prepared, Support, Timing
 from accelbench.workload import Workload
 
 
 class FakeBackend(BaseBackend):
     name = "fake"
-    family = "cpu"
+    family: Family = "cpu"
 
     def __init__(self, available: bool = True, supports_models: bool = True) -> None:
         self._available = available
@@ -71,5 +71,5 @@ class ModeledFakeBackend(FakeBackend):
     """The fake with ``timing = "modeled"`` (like the FPGA C simulation)."""
 
     name = "fake-modeled"
-    family = "fpga"
-    timing = "modeled"
+    family: Family = "fpga"
+    timing: Timing = "modeled"

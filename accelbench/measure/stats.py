@@ -41,8 +41,8 @@ def median_ci(samples_s: Sequence[float], z: float = 1.96) -> tuple[float, float
         raise ValueError("cannot bound the median of zero samples")
     x = np.sort(np.asarray(samples_s, dtype=np.float64))
     half = z * math.sqrt(n) / 2.0
-    lo = max(int(math.floor(n / 2.0 - half)), 0)
-    hi = min(int(math.ceil(n / 2.0 + half)), n - 1)
+    lo = max(math.floor(n / 2.0 - half), 0)
+    hi = min(math.ceil(n / 2.0 + half), n - 1)
     return float(x[lo]), float(x[hi])
 
 

@@ -85,7 +85,7 @@ def test_show_without_a_store_is_a_user_error(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_doctor_json_lists_every_design_backend_with_a_reason(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(capsys, "doctor", "--json")
+    _, out, _ = _run(capsys, "doctor", "--json")
     data = json.loads(out)
     rows = {row["name"]: row for row in data["backends"]}
     for name in ("cpu-numpy", "cpu-torch", "cpu-numba", "gpu-torch", "gpu-cupy", "gpu-numba", "fpga-hls4ml", "fpga-pynq"):

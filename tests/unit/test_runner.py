@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from accelbench.backends.fake import FakeBackend, ModeledFakeBackend
 from accelbench.backends.base import Availability, Prepared
+from accelbench.backends.fake import FakeBackend, ModeledFakeBackend
 from accelbench.errors import UserError
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import PowerFields, Runner
