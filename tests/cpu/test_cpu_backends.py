@@ -25,7 +25,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("backend", ["cpu-numpy", "cpu-torch"])
+@pytest.mark.parametrize("backend", ["cpu-numpy", "cpu-torch", "cpu-numba"])
 @pytest.mark.parametrize(("kind", "params"), CASES, ids=[f"{k}-{i}" for i, (k, _) in enumerate(CASES)])
 @pytest.mark.parametrize("batch", [1, 3])
 def test_cpu_backend_matches_reference(backend: str, kind: str, params: dict, batch: int) -> None:
@@ -49,3 +49,14 @@ def test_cpu_torch_compile_option_is_noted() -> None:
 def test_cpu_numpy_says_why_it_cannot_lower_models() -> None:
     support = get_backend("cpu-numpy").supports(make_workload("model", {"model": "jet_mlp"}))
     assert not support.ok and "cpu-torch" in support.reason
+
+
+def test_cpu_numba_says_why_it_cannot_lower_models() -> None:
+    support = get_backend("cpu-numba").supports(make_workload("model", {"model": "jet_mlp"}))
+    assert not support.ok and "model workloads" in support.reason
+
+
+def test_cpu_numba_compiles_at_prepare_and_notes_the_packed_weights() -> None:
+    prepared = get_backend("cpu-numba").prepare(make_workload("gemm", {"m": 5, "n": 7, "k": 3}), {})
+    assert any("packed" in note for note in prepared.notes)
+    assert any("JIT compile" in note for note in prepared.notes)

@@ -1,0 +1,1 @@
+"""Hand-written Numba CPU kernels (imported only by the cpu-numba backend)."""
