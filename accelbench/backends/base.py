@@ -56,7 +56,9 @@ class Prepared:
     ``rtol`` overrides the workload's tolerance (fixed-point designs need a looser one).
     ``figures`` carries extra figures for the record (for example ``{"fpga": {...}}``) and
     ``provenance`` their labels (``{"fpga.dsp": "modeled"}``); ``notes`` are free text stored
-    with the result (for example "cached build", "torch.compile").
+    with the result (for example "cached build", "torch.compile"). ``functional`` is False for
+    model-only designs that cannot produce outputs: the runner then skips the correctness check
+    and records figures from ``estimate`` only, saying so.
     """
 
     workload: Workload
@@ -66,6 +68,7 @@ class Prepared:
     figures: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    functional: bool = True
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,11 @@ class Runner:
         if "fpga" in figures:
             base["fpga"] = figures.pop("fpga")
 
+        if not prepared.functional:  # model-only design: nothing to run, figures from the model
+            if backend.timing != "modeled":
+                raise RuntimeError(f"backend {backend.name} gave a non-functional lowering without a model")
+            return self._modeled(backend, prepared, batch, base, provenance, methods)
+
         seed = self.policy.seed if self.policy.seed is not None else secrets.randbits(31)
         inputs = workload.make_inputs(seed, batch)
         device_inputs = backend.upload(prepared, inputs)

@@ -1,0 +1,65 @@
+"""``run`` option group for FPGA designs: part, board, clock, reuse factor, strategy, precision, io type.
+
+Validated before anything runs (an unknown part, a reuse factor of 0 or ``ap_fixed<3>`` is one
+line and exit code 2), then passed to backends as configuration keys. Comma-separated reuse
+factors or precisions sweep design points (one measurement each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+from typing import Any
+
+from accelbench.commands.run_options import RunSetup
+from accelbench.errors import UserError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("FPGA designs (fpga-hls4ml, fpga-pynq)")
+    group.add_argument("--fpga-part", metavar="PART", help="FPGA part, e.g. xcu250-figd2104-2L-e")
+    group.add_argument("--fpga-board", metavar="BOARD", help="board preset: pynq-z2, zcu102, zcu104, kv260, alveo-u250")
+    group.add_argument("--clock-ns", metavar="NS", help="clock period in ns")
+    group.add_argument("--reuse-factor", metavar="RF[,RF...]", help="hls4ml reuse factor(s)")
+    group.add_argument("--strategy", metavar="S", help="latency or resource")
+    group.add_argument("--precision", metavar="P[;P...]", help="e.g. 'ap_fixed<16,6>' (several separated by ';')")
+    group.add_argument("--io-type", metavar="T", help="io_parallel or io_stream")
+
+
+def _split(text: str, sep: str) -> list[str]:
+    return [part.strip() for part in text.split(sep) if part.strip()]
+
+
+def apply(args: argparse.Namespace, setup: RunSetup) -> None:
+    from accelbench.fpga.config import resolve_config
+
+    fixed: dict[str, Any] = {}
+    for flag, key in (("fpga_part", "fpga_part"), ("fpga_board", "fpga_board"), ("strategy", "strategy"),
+                      ("io_type", "io_type")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            fixed[key] = value
+    if getattr(args, "clock_ns", None) is not None:
+        try:
+            fixed["clock_ns"] = float(args.clock_ns)
+        except ValueError:
+            raise UserError(f"--clock-ns expects a number of nanoseconds, got {args.clock_ns!r}") from None
+    reuse: list[int | None] = []
+    if getattr(args, "reuse_factor", None) is not None:
+        for item in _split(args.reuse_factor, ","):
+            try:
+                reuse.append(int(item))
+            except ValueError:
+                raise UserError(f"--reuse-factor expects integers, got {item!r}") from None
+        if not reuse:
+            raise UserError("--reuse-factor needs at least one value")
+    precisions: list[str | None] = list(_split(args.precision, ";")) if getattr(args, "precision", None) else []
+    setup.config.update(fixed)
+    variants = [
+        {**({"reuse_factor": rf} if rf is not None else {}), **({"precision": p} if p is not None else {})}
+        for rf, p in itertools.product(reuse or [None], precisions or [None])
+    ]
+    if reuse or precisions:
+        setup.variants = variants
+    for variant in variants or [{}]:
+        resolve_config(None, {**setup.config, **variant})  # validate now: nothing may run with a bad design

@@ -1,0 +1,121 @@
+"""Build (or fetch from the cache) the C-simulation library of one hls4ml design.
+
+The expensive step, g++ on the generated HLS C++, runs in a child process
+(:mod:`accelbench.fpga.compile_worker`) with a timeout and an address-space limit, so a
+compiler blow-up becomes a recorded failure. Conversion (cheap) also happens here in the parent:
+it gives the layer list for the analytical model and the ModelGraph whose ``predict`` the
+backend calls once the compiled library is loaded.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from accelbench.fpga.cache import cache_root, design_key
+from accelbench.fpga.config import FpgaConfig
+from accelbench.fpga.convert import convert
+from accelbench.fpga.layers import LayerSpec, layers_from_hls_model
+from accelbench.fpga.lowering import Lowered, lower
+from accelbench.workload import Workload
+
+
+class BuildError(RuntimeError):
+    """The C-simulation build failed (compiler error, timeout, memory limit)."""
+
+
+@dataclass
+class Design:
+    """A converted design, its layers and (unless model-only) a loaded C-simulation library."""
+
+    workload: Workload
+    config: FpgaConfig
+    lowered: Lowered
+    hls_model: Any
+    layers: list[LayerSpec]
+    key: str
+    directory: Path
+    functional: bool
+    cache_hit: bool = False
+    compile_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_mult(self) -> int:
+        return sum(layer.n_mult for layer in self.layers)
+
+
+def _limit_memory(limit_bytes: int) -> Any:
+    def apply() -> None:  # runs in the child before exec
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+    return apply
+
+
+def _compile(workload: Workload, cfg: FpgaConfig, directory: Path) -> dict[str, Any]:
+    spec = {
+        "kind": workload.kind,
+        "params": dict(workload.params),
+        "name": workload.name,
+        "config": cfg.as_dict(),
+        "project_dir": str(directory / "prj"),
+    }
+    spec_path = directory / "spec.json"
+    spec_path.write_text(json.dumps(spec))
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "accelbench.fpga.compile_worker", str(spec_path)],
+            capture_output=True, text=True, timeout=cfg.build_timeout_s, check=False,
+            preexec_fn=_limit_memory(int(cfg.build_memory_gb * 2**30)),
+        )
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"hls4ml C-simulation build exceeded {cfg.build_timeout_s:g} s") from None
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        reason = "; ".join(tail) or f"exit code {proc.returncode}"
+        if proc.returncode < 0 or "MemoryError" in reason or "std::bad_alloc" in reason:
+            reason = f"killed or out of memory (limit {cfg.build_memory_gb:g} GB): {reason}"
+        raise BuildError(f"hls4ml C-simulation build failed: {reason}")
+    manifest = json.loads((directory / "manifest.json").read_text())
+    return dict(manifest)
+
+
+def build_design(workload: Workload, cfg: FpgaConfig, root: Path | None = None) -> Design:
+    """Convert ``workload`` with ``cfg``; compile (or reuse) its C simulation unless model-only."""
+    lowered = lower(workload)
+    key = design_key(lowered.module, lowered.input_shapes, cfg)
+    directory = (root or cache_root()) / key
+    directory.mkdir(parents=True, exist_ok=True)
+    hls_model = convert(lowered, cfg, directory / "prj")
+    layers = layers_from_hls_model(hls_model)
+    design = Design(workload, cfg, lowered, hls_model, layers, key, directory, functional=True)
+    if design.n_mult > cfg.model_only_max_mults:
+        design.functional = False
+        design.notes.append(
+            f"model-only: {design.n_mult} multiplications per inference exceed model_only_max_mults="
+            f"{cfg.model_only_max_mults}; no C simulation, figures from the analytical model only"
+        )
+        return design
+    with (directory / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build per design at a time, across processes
+        manifest_path = directory / "manifest.json"
+        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
+        if manifest and Path(manifest["library"]).exists():
+            design.cache_hit = True
+            design.notes.append(f"cached C-simulation build {key} (compiled in {manifest['compile_s']:.1f} s earlier)")
+        else:
+            t0 = time.perf_counter()
+            manifest = _compile(workload, cfg, directory)
+            design.compile_s = time.perf_counter() - t0
+            design.notes.append(f"compiled C simulation with g++ in {design.compile_s:.1f} s (cache key {key})")
+    # hls4ml has no public "load a compiled project": this is what ModelGraph._compile does after g++.
+    hls_model._top_function_lib = ctypes.cdll.LoadLibrary(manifest["library"])
+    return design

@@ -1,0 +1,42 @@
+"""Child process that writes and compiles one hls4ml design (``python -m accelbench.fpga.compile_worker SPEC``).
+
+Runs under the parent's timeout and an address-space limit (set before exec), so a g++ blow-up
+kills this process, not the benchmark. SPEC is a JSON file: the workload (kind, params, name),
+the FPGA configuration and the output directory. On success it writes ``manifest.json`` next to
+the project with the compiled library's path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def main(spec_path: str) -> int:
+    from accelbench.fpga.config import FpgaConfig
+    from accelbench.fpga.convert import convert
+    from accelbench.fpga.lowering import lower
+    from accelbench.workload import make_workload
+
+    spec = json.loads(Path(spec_path).read_text())
+    workload = make_workload(spec["kind"], spec["params"], name=spec["name"])
+    cfg = FpgaConfig(**spec["config"])
+    project = Path(spec["project_dir"])
+    log = io.StringIO()
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(log):
+        model = convert(lower(workload), cfg, project)
+        model.compile()
+    stamp = model.config.get_config_value("Stamp")
+    library = project / "firmware" / f"{model.config.get_project_name()}-{stamp}.so"
+    manifest = {"library": str(library), "compile_s": time.perf_counter() - t0, "stamp": stamp}
+    (project.parent / "manifest.json").write_text(json.dumps(manifest))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

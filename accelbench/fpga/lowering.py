@@ -1,0 +1,116 @@
+"""Lower a workload to a float32 torch module that hls4ml's PyTorch frontend converts faithfully.
+
+* gemm -> ``nn.Linear(k, n, bias=False)`` holding the constant B; each of the batch*m rows of A
+  is one inference of the Dense layer.
+* conv2d -> ``nn.Conv2d(bias=False)``; hls4ml returns outputs channels-last, transposed back here.
+* rnn_step -> the cell's equations as explicit Dense layers on concat(x, h), activations and
+  element-wise Multiply/Add/Subtract merges, one timestep. hls4ml's own recurrent layers are never
+  used: ``nn.RNN`` converts but computes garbage on Vivado/Vitis (no layer code), and with hls4ml
+  1.3.0 here the PyTorch LSTM/GRU conversions also disagreed with PyTorch (abs error 0.19 and 0.73
+  at ap_fixed<18,8>) while the explicit-gate graphs agree within fixed-point error.
+* model -> the network itself; networks with depthwise convolutions need the ONNX -> qonnx route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from accelbench.kinds.conv2d import Conv2dWorkload
+from accelbench.kinds.gemm import GemmWorkload
+from accelbench.kinds.model import ModelWorkload
+from accelbench.kinds.rnn import RnnStepWorkload
+from accelbench.workload import Workload
+
+if TYPE_CHECKING:
+    from torch import nn
+
+#: Bumped when a lowering changes: part of the build-cache key.
+LOWERING_VERSION = 2
+
+
+@dataclass
+class Lowered:
+    """A torch module for hls4ml plus adapters between workload arrays and ``predict`` arrays."""
+
+    module: nn.Module
+    input_shapes: Sequence[tuple[int, ...]]
+    to_hls: Callable[[tuple[np.ndarray, ...]], list[np.ndarray]]
+    from_hls: Callable[[np.ndarray, int], np.ndarray]
+    depth: int  # layers on the longest path, for the fixed-point tolerance
+
+
+def why_not(workload: Workload) -> str:
+    """Empty when the workload can be lowered, else the reason."""
+    if isinstance(workload, RnnStepWorkload) and workload.timesteps > 1:
+        return ("fpga-hls4ml lowers one rnn_step timestep; an unrolled sequence would replicate the cell "
+                "per step (run the step workload, timesteps=1)")
+    if isinstance(workload, ModelWorkload) and workload.has_depthwise:
+        return ("depthwise convolutions (groups != 1) fail in hls4ml's PyTorch frontend and need the "
+                "ONNX -> qonnx route, which accelbench does not implement yet")
+    return ""
+
+
+def _rows(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def lower(workload: Workload) -> Lowered:
+    """The hls4ml-ready module and adapters for ``workload`` (see :func:`why_not` first)."""
+    import torch
+    from torch import nn
+
+    weights = {k: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in workload.weights().items()}
+    if isinstance(workload, GemmWorkload):
+        m, n, k = workload.m, workload.n, workload.k
+        linear = nn.Linear(k, n, bias=False)
+        b = weights["b"] if workload.params["trans_b"] else weights["b"].T  # Linear weight is (n, k)
+        with torch.no_grad():
+            linear.weight.copy_(b)
+        module = nn.Sequential(linear).eval()
+
+        def gemm_in(inputs: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+            a_op, _ = workload.operands(inputs[0], workload.weights()["b"])
+            return [_rows(a_op.reshape(-1, k))]
+
+        return Lowered(module, [(k,)], gemm_in, lambda y, batch: y.reshape(batch, m, n), depth=1)
+
+    if isinstance(workload, Conv2dWorkload):
+        p = workload.params
+        conv = nn.Conv2d(p["c"], p["k"], (p["r"], p["s"]), stride=(p["stride_h"], p["stride_w"]),
+                         padding=(p["pad_h"], p["pad_w"]), bias=False)
+        with torch.no_grad():
+            conv.weight.copy_(weights["w"])
+        out_p, out_q = workload.out_hw
+
+        def conv_out(y: np.ndarray, batch: int) -> np.ndarray:  # hls4ml writes channels-last
+            return y.reshape(batch, out_p, out_q, p["k"]).transpose(0, 3, 1, 2)
+
+        shape = (p["c"], p["h"], p["w"])
+        return Lowered(nn.Sequential(conv).eval(), [shape], lambda ins: [_rows(ins[0])], conv_out, depth=1)
+
+    if isinstance(workload, RnnStepWorkload):
+        from accelbench.fpga.cells import cell_module
+
+        cell = cell_module(workload)
+        shapes: list[tuple[int, ...]] = [(workload.input_size,), (workload.hidden,)]
+        if workload.cell == "lstm":
+            shapes.append((workload.hidden,))
+        return Lowered(cell, shapes, lambda ins: [_rows(x) for x in ins],
+                       lambda y, batch: y.reshape(batch, workload.hidden), depth=4)
+
+    assert isinstance(workload, ModelWorkload)
+    net = workload.module().float().eval()
+    out_shape = workload.output_shape(1)[1:]
+
+    def model_out(y: np.ndarray, batch: int) -> np.ndarray:
+        if len(out_shape) == 3:  # feature maps come back channels-last
+            c, h, w = out_shape
+            return y.reshape(batch, h, w, c).transpose(0, 3, 1, 2)
+        return y.reshape(batch, *out_shape)
+
+    depth = sum(1 for layer in net.modules() if isinstance(layer, nn.Linear | nn.Conv2d))
+    return Lowered(net, [workload.input_shape], lambda ins: [_rows(ins[0])], model_out, depth=max(depth, 1))

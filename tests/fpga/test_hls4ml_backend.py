@@ -1,0 +1,149 @@
+"""fpga-hls4ml: convert, compile (g++) and C-simulate small designs; modeled figures; build cache."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from accelbench.backends.registry import get_backend
+from accelbench.fpga.build import build_design
+from accelbench.fpga.config import resolve_config
+from accelbench.measure.policy import RunPolicy
+from accelbench.measure.runner import Runner
+from accelbench.results.record import Measurement
+from accelbench.workload import Workload, make_workload
+
+POLICY = RunPolicy(budget_s=0.05, min_samples=3, warmup_s=0.0)
+
+DESIGNS = {
+    "mlp": make_workload("model", {"model": "mlp"}),
+    "jet_mlp": make_workload("model", {"model": "jet_mlp"}),
+    "gemm": make_workload("gemm", {"m": 3, "n": 8, "k": 12, "trans_b": True}),
+    "cnn_stream": make_workload("conv2d", {"c": 2, "h": 16, "w": 16, "k": 4, "r": 3, "s": 3, "pad": 1}),
+    "lstm": make_workload("rnn_step", {"cell": "lstm", "hidden": 6, "input_size": 5}),
+    "gru": make_workload("rnn_step", {"cell": "gru", "hidden": 6, "input_size": 5}),
+    "vanilla": make_workload("rnn_step", {"cell": "vanilla", "hidden": 8}),
+}
+
+
+@pytest.fixture(scope="session")
+def results() -> dict[str, Measurement]:
+    """One measurement per design at batch 3 (built once for the whole session)."""
+    backend = get_backend("fpga-hls4ml")
+    return {name: Runner(POLICY, "fpga").measure(backend, workload, 3) for name, workload in DESIGNS.items()}
+
+
+@pytest.mark.parametrize("name", list(DESIGNS))
+def test_design_c_simulation_matches_the_reference(results: dict[str, Measurement], name: str) -> None:
+    m = results[name]
+    assert m.status == "ok", m.invalid_reason
+    assert m.error is not None and 0 < m.error.rel <= m.error.rtol  # fixed point: never bit-exact float
+    assert m.provenance["error"] == "simulated"
+
+
+@pytest.mark.parametrize("name", list(DESIGNS))
+def test_timing_and_resources_are_modeled_never_measured(results: dict[str, Measurement], name: str) -> None:
+    m = results[name]
+    assert m.provenance["latency"] == "modeled" and m.provenance["throughput_items_s"] == "modeled"
+    assert m.samples_s == () and m.latency is not None and m.latency.n_samples == 0
+    assert m.fpga is not None
+    for key in ("latency_cycles", "ii_cycles", "dsp", "lut", "ff", "bram18k", "clock_ns", "part", "fits"):
+        assert key in m.fpga
+    assert m.provenance["fpga.dsp"] == "modeled"
+    assert any("no Vitis/Vivado synthesis ran" in note for note in m.notes)
+
+
+def test_classifier_records_argmax_agreement(results: dict[str, Measurement]) -> None:
+    error = results["jet_mlp"].error
+    assert error is not None and error.argmax_agreement is not None
+
+
+def _layer_classes(workload: Workload) -> set[str]:
+    design = build_design(workload, resolve_config(workload, {}))
+    return {layer.class_name for layer in design.hls_model.get_layers()}
+
+
+def test_recurrent_cells_never_route_through_hls4ml_rnn_layers(results: dict[str, Measurement]) -> None:
+    for name in ("vanilla", "lstm", "gru"):
+        classes = _layer_classes(DESIGNS[name])
+        assert not classes & {"SimpleRNN", "LSTM", "GRU"}, (name, classes)
+        assert "Dense" in classes
+
+
+def test_large_conv_inputs_use_io_stream() -> None:
+    assert resolve_config(DESIGNS["cnn_stream"], {}).io_type == "io_stream"
+    small = make_workload("conv2d", {"c": 2, "h": 8, "w": 8, "k": 2})
+    assert resolve_config(small, {}).io_type == "io_parallel"
+
+
+def test_second_prepare_of_the_same_design_is_a_cache_hit(results: dict[str, Measurement]) -> None:
+    workload = DESIGNS["mlp"]
+    t0 = time.perf_counter()
+    design = build_design(workload, resolve_config(workload, {}))
+    elapsed = time.perf_counter() - t0
+    assert design.cache_hit and design.compile_s == 0.0
+    assert elapsed < 3.0  # conversion + library load, no g++ (a compile takes several seconds)
+
+
+def test_a_different_reuse_factor_is_a_different_design(results: dict[str, Measurement]) -> None:
+    workload = DESIGNS["mlp"]
+    a = build_design(workload, resolve_config(workload, {"reuse_factor": 1}))
+    b = build_design(workload, resolve_config(workload, {"reuse_factor": 2}))
+    assert a.key != b.key and not b.cache_hit
+
+
+def test_designs_over_the_size_limit_are_model_only() -> None:
+    workload = make_workload("gemm", {"m": 2, "n": 64, "k": 64})
+    m = Runner(POLICY, "fpga").measure(get_backend("fpga-hls4ml"), workload, 1, {"model_only_max_mults": 1000})
+    assert m.status == "ok" and m.error is None
+    assert "error" not in m.provenance and m.provenance["latency"] == "modeled"
+    assert any("model-only" in note for note in m.notes)
+    assert m.fpga is not None and m.fpga["model_only"] is True
+
+
+def test_depthwise_models_are_unsupported_with_the_reason() -> None:
+    support = get_backend("fpga-hls4ml").supports(make_workload("model", {"model": "ds_cnn_kws"}))
+    assert not support.ok and "ONNX" in support.reason
+
+
+def test_a_build_that_exceeds_its_timeout_is_a_recorded_failure() -> None:
+    workload = make_workload("gemm", {"m": 1, "n": 9, "k": 7})
+    m = Runner(POLICY, "fpga").measure(get_backend("fpga-hls4ml"), workload, 1, {"build_timeout_s": 0.5})
+    assert m.status == "error" and "exceeded 0.5 s" in m.invalid_reason
+
+
+def test_cli_done_when_and_cache_reuse(tmp_path: Path) -> None:
+    argv = [sys.executable, "-m", "accelbench.cli", "run", "jet_mlp", "--backends", "fpga-hls4ml",
+            "--fpga-part", "xcu250-figd2104-2L-e", "--clock-ns", "5", "--reuse-factor", "1",
+            "--strategy", "latency", "--json", "--store", str(tmp_path / "s.duckdb")]
+    first = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    (record,) = json.loads(first.stdout)
+    assert record["valid"] and record["provenance"]["error"] == "simulated"
+    assert record["fpga"]["part"] == "xcu250-figd2104-2L-e" and record["fpga"]["clock_ns"] == 5.0
+    second = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    (again,) = json.loads(second.stdout)
+    assert any("cached C-simulation build" in note for note in again["detail"]["notes"])
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--reuse-factor", "0"], "reuse factor must be an integer >= 1"),
+        (["--fpga-part", "xc-none"], "unknown FPGA part 'xc-none'"),
+        (["--precision", "ap_fixed<3>"], "precision 'ap_fixed<3>'"),
+    ],
+)
+def test_bad_fpga_configs_exit_2_with_one_line(tmp_path: Path, flags: list[str], message: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "accelbench.cli", "run", "jet_mlp", "--backends", "fpga-hls4ml", *flags,
+         "--store", str(tmp_path / "s.duckdb")], capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "s.duckdb").exists()
