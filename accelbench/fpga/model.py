@@ -18,11 +18,11 @@ from accelbench.fpga.parts import Part
 LUT_MULT_MAX_BITS = 10
 #: DSP multiplier port widths (signed): DSP48E2 27x18, DSP48E1 25x18.
 DSP_PORTS = {"DSP48E2": (27, 18), "DSP48E1": (25, 18)}
-#: LUTs per parallel DSP multiplication (operand routing, adder tree share), calibrated.
+#: LUTs per parallel DSP multiplication at RF 1 (operand routing, adder tree share), calibrated.
 LUT_PER_DSP_MULT = 18.0
 #: LUTs per bit-product of a LUT-built multiplication.
 LUT_PER_BIT_PRODUCT = 0.7
-#: Flip-flops per parallel multiplication (pipeline registers), calibrated.
+#: Flip-flops per parallel multiplication at RF 1 (pipeline registers), calibrated.
 FF_PER_MULT = 6.5
 #: Dynamic power at 200 MHz and a 12.5 % toggle rate (W per resource): order-of-magnitude
 #: XPE-style defaults, not measurements.
@@ -92,8 +92,9 @@ def estimate_layer(layer: LayerSpec, part: Part) -> LayerEstimate:
     per = dsp_per_mult(layer.weight_bits, layer.input_bits, part.dsp_kind)
     dsp = parallel * per
     lut_mult = 0 if per else round(parallel * layer.weight_bits * layer.input_bits * LUT_PER_BIT_PRODUCT)
-    lut = round(parallel * LUT_PER_DSP_MULT) if per else lut_mult
-    ff = round(parallel * FF_PER_MULT)
+    # Reuse multiplexes operands into each multiplier: LUTs grow ~RF^1.5, registers ~RF (jet-tagger fit).
+    lut = round(parallel * LUT_PER_DSP_MULT * rf**1.5) if per else lut_mult
+    ff = round(parallel * FF_PER_MULT * rf)
     bram = 0
     extra = 3 if layer.strategy == "resource" else 1
     if layer.kind == "dense":
@@ -112,7 +113,7 @@ def estimate_layer(layer: LayerSpec, part: Part) -> LayerEstimate:
         latency = 2 if layer.kind == "softmax" else (1 if layer.uses_table else 0)
         ii = 1
         lut = layer.n_out * (10 if layer.uses_table else layer.input_bits)
-        ff = layer.n_out * layer.input_bits // 2
+        ff = layer.n_out * layer.input_bits // 2 if layer.uses_table else 0  # ReLU is combinational
         if layer.uses_table:
             copies = 1 if layer.io_type == "io_stream" else math.ceil(layer.n_out / 2)
             bram = copies + (1 if layer.kind == "softmax" else 0)
