@@ -59,7 +59,21 @@ class Hls4mlBackend(BaseBackend):
                                                               "bram18k", "power_w", "fits")}
         if design.functional:
             provenance["error"] = "simulated"
-        notes = [*design.notes, "no Vitis/Vivado synthesis ran: FPGA figures are modeled"]
+        notes = list(design.notes)
+        synth: dict[str, Any] = {"ran": False}
+        if config.get("fpga_synth"):
+            from accelbench.fpga.synth import synthesize
+
+            synth = synthesize(design.hls_model, design.directory / "prj", model, cosim=bool(config.get("fpga_cosim")))
+            if synth.get("reported"):
+                figures["reported"] = synth["reported"]
+                figures["model_relative_error"] = synth["model_relative_error"]
+                provenance.update({f"fpga.reported.{key}": "reported" for key in synth["reported"]})
+                notes.append(f"C synthesis ran with {synth['tool']}: reported figures stored beside the model's")
+            else:
+                notes.append(synth["reason"])
+        if not synth.get("ran"):
+            notes.append("no Vitis/Vivado synthesis ran: FPGA figures are modeled")
         prepared = Prepared(workload, config, handle={"design": design, "model": model},
                             rtol=cfg.tolerance(design.lowered.depth), figures={"fpga": figures},
                             provenance=provenance, notes=notes, functional=design.functional)

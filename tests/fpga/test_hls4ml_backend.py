@@ -147,3 +147,17 @@ def test_bad_fpga_configs_exit_2_with_one_line(tmp_path: Path, flags: list[str],
     assert proc.returncode == 2
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_explore_stores_and_prints_the_trade_off_marking_what_fits(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "accelbench.cli", "fpga", "explore", "mlp", "--fpga-part", "xc7z020clg400-1",
+         "--reuse-factor", "1,2", "--json", "--store", str(tmp_path / "s.duckdb")],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert [r["reuse_factor"] for r in rows] == [1, 2]
+    assert rows[0]["dsp"] > rows[1]["dsp"] and rows[0]["ii_cycles"] < rows[1]["ii_cycles"]
+    assert all(r["status"] == "ok" and r["error_rel"] is not None for r in rows)
+    assert isinstance(rows[0]["fits"], bool)

@@ -1,0 +1,110 @@
+"""``accelbench fpga explore``: the latency / resource / power trade-off over reuse factors and precisions.
+
+Every design point is a fpga-hls4ml measurement (C simulation for correctness unless the design
+is model-only, analytical model for the figures), stored like any run and printed as a table
+that marks the designs that fit the part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from accelbench.commands import fpga_options
+from accelbench.commands.common import add_json, add_store, print_json, stderr
+from accelbench.commands.run_options import RunSetup
+from accelbench.results.record import Measurement
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("fpga", help="FPGA design tools (explore the design space)")
+    fpga_sub = parser.add_subparsers(dest="fpga_command", metavar="FPGA_COMMAND", parser_class=type(parser))
+    explore = fpga_sub.add_parser("explore", help="latency/resource/power over reuse factors and precisions")
+    explore.add_argument("targets", nargs="+", metavar="TARGET", help="catalog workload, suite or KIND:key=value")
+    explore.add_argument("--batch", default="1", metavar="N", help="batch size of the modeled call")
+    fpga_options.add_arguments(explore)
+    add_store(explore)
+    add_json(explore)
+    explore.set_defaults(func=explore_main)
+    parser.set_defaults(func=lambda args: parser.print_help() or 2)
+
+
+def _row(m: Measurement) -> dict[str, Any]:
+    fpga = m.fpga or {}
+    return {
+        "workload": m.workload,
+        "reuse_factor": fpga.get("reuse_factor"),
+        "precision": fpga.get("precision"),
+        "strategy": fpga.get("strategy"),
+        "status": m.status,
+        "invalid_reason": m.invalid_reason,
+        "latency_cycles": fpga.get("latency_cycles"),
+        "ii_cycles": fpga.get("ii_cycles"),
+        "latency_ns": fpga.get("latency_ns"),
+        "dsp": fpga.get("dsp"),
+        "lut": fpga.get("lut"),
+        "ff": fpga.get("ff"),
+        "bram18k": fpga.get("bram18k"),
+        "power_w": fpga.get("power_w"),
+        "fits": fpga.get("fits"),
+        "fit_reason": fpga.get("fit_reason"),
+        "error_rel": m.error.rel if m.error else None,
+        "provenance": "modeled figures; error simulated" if m.error else "modeled figures",
+    }
+
+
+def explore_main(args: argparse.Namespace) -> int:
+    from accelbench.commands.common import parse_int_list
+    from accelbench.execute import execute_local
+    from accelbench.measure.policy import RunPolicy
+    from accelbench.measure.runner import Runner
+    from accelbench.plan import expand
+    from accelbench.results.environment import capture
+    from accelbench.results.store import open_store
+    from accelbench.targets import resolve
+
+    entries = [entry for target in args.targets for entry in resolve(target)]
+    batches = parse_int_list(args.batch, "--batch")
+    setup = RunSetup()
+    fpga_options.apply(args, setup)
+    policy = RunPolicy(budget_s=0.1)
+    tasks = expand(entries, ["fpga-hls4ml"], policy.scenario, batches, setup.configs())
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    with open_store(args.store) as store:
+        store.begin_run(run_id, "accelbench fpga explore " + " ".join(args.targets), capture(),
+                        datetime.now(UTC).isoformat(timespec="seconds"))
+        status = "interrupted"
+        try:
+            results = execute_local(
+                tasks, Runner(policy, run_id), store.append,
+                lambda i, n, task, m: m and stderr(f"[{i}/{n}] {task.label()} {dict(task.config)}: {m.status}"),
+            )
+            status = "finished"
+        finally:
+            store.finish_run(run_id, datetime.now(UTC).isoformat(timespec="seconds"), status)
+    rows = [_row(m) for m in results]
+    if args.json:
+        print_json(rows)
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    title = f"FPGA design space (run {run_id}); all figures modeled ᵐ, error simulated ˢ"
+    table = Table(title=title, title_justify="left")
+    columns = ("workload", "RF", "precision", "latency", "II", "DSP", "LUT", "FF", "BRAM18K", "power", "fits",
+               "rel err")
+    for column in columns:
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["workload"], str(r["reuse_factor"]), str(r["precision"]),
+            f"{r['latency_cycles']} cyc ({r['latency_ns']:.3g} ns)" if r["latency_ns"] is not None else "-",
+            str(r["ii_cycles"]), str(r["dsp"]), str(r["lut"]), str(r["ff"]), str(r["bram18k"]),
+            f"{r['power_w']:.3g} W" if r["power_w"] is not None else "-",
+            "yes" if r["fits"] else (r["fit_reason"] or r["status"] + ": " + r["invalid_reason"]),
+            f"{r['error_rel']:.2g}" if r["error_rel"] is not None else "-",
+        )
+    Console(width=200).print(table)
+    return 0
