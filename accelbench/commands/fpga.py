@@ -15,6 +15,7 @@ from typing import Any
 from accelbench.commands import fpga_options
 from accelbench.commands.common import add_json, add_store, print_json, stderr
 from accelbench.commands.run_options import RunSetup
+from accelbench.plan import Task
 from accelbench.results.record import Measurement
 
 
@@ -55,6 +56,11 @@ def _row(m: Measurement) -> dict[str, Any]:
     }
 
 
+def _progress(index: int, total: int, task: Task, result: Measurement | None) -> None:
+    if result is not None:
+        stderr(f"[{index}/{total}] {task.label()} {dict(task.config)}: {result.status}")
+
+
 def explore_main(args: argparse.Namespace) -> int:
     from accelbench.commands.common import parse_int_list
     from accelbench.execute import execute_local
@@ -77,10 +83,7 @@ def explore_main(args: argparse.Namespace) -> int:
                         datetime.now(UTC).isoformat(timespec="seconds"))
         status = "interrupted"
         try:
-            results = execute_local(
-                tasks, Runner(policy, run_id), store.append,
-                lambda i, n, task, m: m and stderr(f"[{i}/{n}] {task.label()} {dict(task.config)}: {m.status}"),
-            )
+            results = execute_local(tasks, Runner(policy, run_id), store.append, _progress)
             status = "finished"
         finally:
             store.finish_run(run_id, datetime.now(UTC).isoformat(timespec="seconds"), status)

@@ -38,7 +38,7 @@ def synthesize(hls_model: Any, project_dir: Path, model: DesignEstimate, cosim: 
     reported = to_record(parse_csynth_xml(report_path))
     predicted = {key: getattr(model, key) for key in _COMPARED}
     errors = {
-        key: (predicted[key] - reported[key]) / reported[key]  # type: ignore[operator]
+        key: (predicted[key] - reported[key]) / reported[key]
         for key in _COMPARED
         if isinstance(reported.get(key), int) and reported[key]
     }
