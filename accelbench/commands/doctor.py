@@ -9,7 +9,7 @@ from typing import Any
 from accelbench.commands.common import add_json, print_json
 
 #: Extra sections: (JSON key, "module:function" returning a list of {"name", "available", "reason"}).
-SECTIONS: list[tuple[str, str]] = []
+SECTIONS: list[tuple[str, str]] = [("power_meters", "accelbench.power.select:doctor_rows")]
 
 
 def register(sub: Any) -> None:

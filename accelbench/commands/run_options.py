@@ -21,7 +21,7 @@ from typing import Any
 from accelbench.measure.runner import PowerHook
 
 #: Modules contributing option groups, in help order.
-GROUPS: list[str] = ["accelbench.commands.fpga_options"]
+GROUPS: list[str] = ["accelbench.commands.fpga_options", "accelbench.commands.power_options"]
 
 
 @dataclass

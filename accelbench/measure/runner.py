@@ -239,8 +239,18 @@ class Runner:
         methods["latency"] = estimate.method
         if e2e is not None:
             provenance["end_to_end"] = "modeled"
+        power: dict[str, Any] = {}
+        model_power = (base.get("fpga") or {}).get("power_w")
+        if self.power_hook is not None and model_power:
+            # A design that is not measured has only its model's power: label it so.
+            power = {"power_w": model_power, "idle_power_w": None,
+                     "energy_j_per_item": model_power * value / batch if value > 0 else None}
+            provenance.update({"power_w": "modeled", "energy_j_per_item": "modeled"})
+            methods["power_w"] = "FPGA analytical model: part static + dynamic per resource (docs/fpga-model.md)"
+            methods["energy_j_per_item"] = "modeled power x modeled latency / batch"
         return Measurement(
             **base,
+            **power,
             status="ok",
             latency=latency,
             end_to_end=LatencyStats(e2e, e2e, e2e, e2e, e2e, e2e, 0.0, 0.0, 0) if e2e else None,

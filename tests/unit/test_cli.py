@@ -21,7 +21,7 @@ def test_run_json_prints_only_a_json_array_of_records(
     fake_backends: list[str], store_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = _run(capsys, "run", "gemm:m=8,n=8,k=8", "--backends", "fake", "--batch", "1,4",
-                          "--store", str(store_path), "--budget-s", "0.02", "--json")
+                          "--store", str(store_path), "--budget-s", "0.02", "--no-power", "--json")
     assert code == 0
     records = json.loads(out)
     assert [r["batch"] for r in records] == [1, 4]
@@ -34,7 +34,7 @@ def test_run_json_prints_only_a_json_array_of_records(
 def test_show_last_reads_back_what_run_stored(
     fake_backends: list[str], store_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _run(capsys, "run", "gemm:m=8,n=8,k=8", "--backends", "fake", "--store", str(store_path), "--budget-s", "0.02")
+    _run(capsys, "run", "gemm:m=8,n=8,k=8", "--backends", "fake", "--store", str(store_path), "--budget-s", "0.02", "--no-power")
     code, out, _ = _run(capsys, "show", "--last", "--store", str(store_path), "--json")
     assert code == 0 and json.loads(out)[0]["workload"] == "gemm-8x8x8-float32"
     code, out, _ = _run(capsys, "show", "--store", str(store_path))
@@ -45,7 +45,7 @@ def test_strict_exits_1_on_an_invalid_result(
     fake_backends: list[str], store_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, _ = _run(capsys, "run", "gemm:m=8,n=8,k=8", "--backends", "fake", "--config", "fake_error=1",
-                      "--store", str(store_path), "--budget-s", "0.02", "--strict")
+                      "--store", str(store_path), "--budget-s", "0.02", "--no-power", "--strict")
     assert code == 1
 
 
@@ -105,7 +105,7 @@ def test_list_json_names_suites_models_and_backends(capsys: pytest.CaptureFixtur
 def test_export_and_migrate_commands(
     fake_backends: list[str], store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _run(capsys, "run", "gemm:m=8,n=8,k=8", "--backends", "fake", "--store", str(store_path), "--budget-s", "0.02")
+    _run(capsys, "run", "gemm:m=8,n=8,k=8", "--backends", "fake", "--store", str(store_path), "--budget-s", "0.02", "--no-power")
     code, _, err = _run(capsys, "export", str(tmp_path / "x.csv"), "--store", str(store_path))
     assert code == 0 and (tmp_path / "x.csv").exists()
     code, _, err = _run(capsys, "migrate", "--store", str(store_path))
