@@ -1,0 +1,37 @@
+"""``accelbench ingest FILE.json``: pytest-benchmark JSON (accelbench's or any) into the store."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from accelbench.commands.common import add_store, stderr
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("ingest", help="import pytest-benchmark JSON into the store")
+    parser.add_argument("file", type=Path, metavar="FILE.json")
+    add_store(parser)
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from accelbench.results.ingest import load, measurements
+    from accelbench.results.store import open_store
+
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    records = measurements(args.file, run_id, now)  # everything validated before the store is touched
+    machine = load(args.file).get("machine_info", {})
+    with open_store(args.store) as store:
+        store.begin_run(run_id, f"accelbench ingest {args.file}", {"ingested_from": str(args.file),
+                        "machine_info": machine}, now)
+        for m in records:
+            store.append(m)
+        store.finish_run(run_id, datetime.now(UTC).isoformat(timespec="seconds"))
+    stderr(f"ingested {len(records)} benchmark(s) from {args.file} as run {run_id} into {args.store}")
+    print(run_id)
+    return 0

@@ -1,0 +1,127 @@
+"""The pytest plugin in a real pytest subprocess (pytester), then ingest and compare: the issue's flow."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+USER_TESTS = """
+from accelbench.workload import make_workload
+
+def test_suite(accelbench, accel_workload, accel_backend):
+    m = accelbench()
+    assert m.valid
+
+def test_explicit(accelbench):
+    accelbench(make_workload("gemm", {"m": 32, "n": 32, "k": 32}), "cpu-numpy", batch=2)
+"""
+
+SUITE = """
+[[workload]]
+name = "gemm-32"
+kind = "gemm"
+m = 32
+n = 32
+k = 32
+
+[[workload]]
+name = "tiny-mlp"
+kind = "model"
+model = "mlp"
+"""
+
+
+def _cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "accelbench.cli", *argv], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def pytest_run(pytester: pytest.Pytester) -> tuple[pytest.RunResult, dict]:
+    pytester.makepyfile(test_user=USER_TESTS)
+    suite = pytester.path / "tiny.toml"
+    suite.write_text(SUITE)
+    result = pytester.runpytest_subprocess(
+        "-v", "--accel-suite", str(suite), "--accel-backends", "cpu-numpy,cpu-torch,gpu-torch",
+        "--accel-budget-s", "0.05", f"--benchmark-json={pytester.path / 'out.json'}",
+    )
+    return result, json.loads((pytester.path / "out.json").read_text())
+
+
+def test_parametrisation_ids_skips_and_xfails(pytest_run: tuple[pytest.RunResult, dict]) -> None:
+    result, _ = pytest_run
+    out = result.stdout.str()
+    assert "test_suite[gemm-32-cpu-numpy] PASSED" in out and "test_suite[tiny-mlp-cpu-torch] PASSED" in out
+    assert "test_suite[gemm-32-gpu-torch] SKIPPED" in out  # no GPU: doctor's reason
+    assert "test_suite[tiny-mlp-cpu-numpy] XFAIL" in out  # unsupported, not run
+    result.assert_outcomes(passed=4, skipped=2, xfailed=1)
+
+
+def test_json_carries_extra_info_and_machine_info(pytest_run: tuple[pytest.RunResult, dict]) -> None:
+    _, data = pytest_run
+    bench = {b["name"]: b for b in data["benchmarks"]}
+    info = bench["test_suite[gemm-32-cpu-numpy]"]["extra_info"]
+    assert info["valid"] and info["flops"] == 2 * 32**3 and info["provenance"]["latency"] == "measured"
+    assert info["accelbench_record"]["backend"] == "cpu-numpy"
+    stats = bench["test_suite[gemm-32-cpu-numpy]"]["stats"]
+    assert stats["rounds"] == len(info["accelbench_record"]["detail"]["samples_s"]) >= 5
+    assert "accelbench" in data["machine_info"] and "backends" in data["machine_info"]["accelbench"]
+
+
+def test_pytest_benchmark_compare_works_on_our_json(pytest_run: tuple[pytest.RunResult, dict], tmp_path: Path) -> None:
+    _, data = pytest_run
+    path = tmp_path / "0001_ours.json"
+    path.write_text(json.dumps(data))
+    cli = Path(sys.executable).parent / "pytest-benchmark"
+    proc = subprocess.run([str(cli), "compare", str(path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "gemm-32-cpu-numpy" in proc.stdout
+
+
+def test_ingest_then_compare_flags_a_planted_slowdown(pytest_run: tuple[pytest.RunResult, dict], tmp_path: Path) -> None:
+    _, data = pytest_run
+    store = str(tmp_path / "s.duckdb")
+    first = tmp_path / "a.json"
+    first.write_text(json.dumps(data))
+    slower = json.loads(json.dumps(data))
+    for bench in slower["benchmarks"]:  # plant a 20 % slowdown in every raw sample
+        record = bench["extra_info"]["accelbench_record"]
+        record["detail"]["samples_s"] = [s * 1.2 for s in record["detail"]["samples_s"]]
+        record["detail"]["latency"]["p50_s"] *= 1.2
+    second = tmp_path / "b.json"
+    second.write_text(json.dumps(slower))
+    run_a = _cli("ingest", str(first), "--store", store).stdout.strip()
+    run_b = _cli("ingest", str(second), "--store", store).stdout.strip()
+    assert run_a and run_b and run_a != run_b
+    proc = _cli("compare", run_a, run_b, "--store", store, "--fail-on", "p50:5%", "--json")
+    assert proc.returncode == 1, proc.stderr
+    changes = json.loads(proc.stdout)["changes"]
+    assert changes and all(c["verdict"] == "regressed" for c in changes)
+    same = _cli("compare", run_a, run_a, "--store", store, "--fail-on", "p50:5%")
+    assert same.returncode == 0
+
+
+def test_ingest_reads_a_plain_pytest_benchmark_file(tmp_path: Path) -> None:
+    plain = {"machine_info": {}, "benchmarks": [{"name": "test_sort", "fullname": "t.py::test_sort", "params": None,
+             "extra_info": {}, "stats": {"min": 1e-6, "max": 3e-6, "mean": 2e-6, "stddev": 1e-7, "rounds": 3,
+             "median": 2e-6, "iqr": 1e-7, "iterations": 10, "data": [1e-6, 2e-6, 3e-6]}}]}
+    path = tmp_path / "plain.json"
+    path.write_text(json.dumps(plain))
+    proc = _cli("ingest", str(path), "--store", str(tmp_path / "s.duckdb"))
+    assert proc.returncode == 0, proc.stderr
+    shown = json.loads(_cli("show", "--store", str(tmp_path / "s.duckdb"), "--json").stdout)
+    assert shown[0]["workload"] == "test_sort" and shown[0]["latency_s"]["p50"] == pytest.approx(2e-6)
+
+
+@pytest.mark.parametrize("content", ["not json", '{"nobenchmarks": 1}', '{"benchmarks": [{"stats": {}}]}'])
+def test_malformed_ingest_is_one_line_exit_2_and_writes_nothing(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    proc = _cli("ingest", str(path), "--store", str(tmp_path / "s.duckdb"))
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "s.duckdb").exists()
