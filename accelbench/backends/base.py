@@ -94,6 +94,8 @@ class Backend(Protocol):
     #: True when upload/download really move data (GPU, board): the runner then also measures
     #: end-to-end latency (transfers + compute) next to compute latency.
     has_transfers: bool
+    #: Dask worker resources a measurement needs (e.g. {"GPU": 1}); see accelbench.sweep.
+    resources: dict[str, int]
 
     def available(self) -> Availability: ...
 
@@ -131,6 +133,7 @@ class BaseBackend:
     family: Family = "cpu"
     timing: Timing = "host"
     has_transfers: bool = False
+    resources: dict[str, int] = {}  # noqa: RUF012 - read-only class default
 
     def available(self) -> Availability:
         return Availability(True)

@@ -10,8 +10,10 @@ modeled timing with this latency). It is not registered by default; tests regist
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -46,6 +48,12 @@ class FakeBackend(BaseBackend):
         config = prepared.config
         if config.get("fake_raise"):
             raise RuntimeError(str(config["fake_raise"]))
+        marker = config.get("fake_exit_marker")
+        if marker is not None:  # kill this process (a Dask worker) the first time, or always
+            path = Path(str(marker))
+            if config.get("fake_exit_always") or not path.exists():
+                path.touch()
+                os._exit(17)
         delay_s = float(config.get("fake_delay_s", 0.0))
         if delay_s:
             end = time.perf_counter() + delay_s
@@ -65,6 +73,14 @@ class FakeBackend(BaseBackend):
 
     def device_info(self) -> dict[str, Any]:
         return {"device": "fake"}
+
+
+class FakeBoardBackend(FakeBackend):
+    """The fake needing a board next to it (Dask resource PYNQ), for placement tests."""
+
+    name = "fake-board"
+    family: Family = "fpga"
+    resources = {"PYNQ": 1}  # noqa: RUF012
 
 
 class ModeledFakeBackend(FakeBackend):

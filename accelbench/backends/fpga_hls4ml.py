@@ -20,6 +20,7 @@ from accelbench.workload import Workload
 class Hls4mlBackend(BaseBackend):
     name = "fpga-hls4ml"
     family: Family = "fpga"
+    resources = {"HLS": 1}  # noqa: RUF012
     timing: Timing = "modeled"
 
     def available(self) -> Availability:

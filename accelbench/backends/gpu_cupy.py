@@ -35,6 +35,7 @@ def _module(name: str) -> Any:
 class CupyBackend(BaseBackend):
     name = "gpu-cupy"
     family: Family = "gpu"
+    resources = {"GPU": 1}  # noqa: RUF012
     timing: Timing = "device"
     has_transfers = True
 

@@ -33,6 +33,7 @@ def cuda_reason() -> str:
 class NumbaCudaBackend(BaseBackend):
     name = "gpu-numba"
     family: Family = "gpu"
+    resources = {"GPU": 1}  # noqa: RUF012
     timing: Timing = "device"
     has_transfers = True
 

@@ -18,6 +18,7 @@ from accelbench.workload import Workload
 class TorchCudaBackend(BaseBackend):
     name = "gpu-torch"
     family: Family = "gpu"
+    resources = {"GPU": 1}  # noqa: RUF012
     timing: Timing = "device"
     has_transfers = True
 

@@ -1,0 +1,84 @@
+"""``accelbench sweep``: targets x backends x batches x configurations, resumable, local or on Dask."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from accelbench.commands.common import add_json, add_store, print_json, stderr
+from accelbench.commands.run import add_run_arguments, build_policy, build_tasks, progress_line
+from accelbench.errors import UserError
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("sweep", help="run many tasks under a sweep id, resumable, locally or on Dask")
+    add_run_arguments(parser)
+    parser.add_argument("--executor", default="local", help="local (default) or dask")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
+    parser.add_argument("--workers", metavar="N", help="workers of a LocalCluster on 127.0.0.1 (default 1)")
+    parser.add_argument("--sweep-id", metavar="ID", help="resume/extend this sweep (default: a new id)")
+    parser.add_argument("--retry-failed", action="store_true", help="re-run tasks whose stored result is an error")
+    add_store(parser)
+    add_json(parser)
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from accelbench.execute import execute_local
+    from accelbench.measure.runner import Runner
+    from accelbench.results.environment import capture
+    from accelbench.results.store import open_store
+    from accelbench.sweep import Summary, pending
+
+    if args.executor not in ("local", "dask"):
+        raise UserError(f"--executor must be local or dask, got {args.executor!r}")
+    if args.executor == "local" and (args.scheduler or args.workers):
+        raise UserError("--scheduler and --workers need --executor dask")
+    if args.scheduler and args.workers:
+        raise UserError("give --scheduler or --workers, not both")
+    workers = None
+    if args.workers is not None:
+        try:
+            workers = int(args.workers)
+        except ValueError:
+            raise UserError(f"--workers expects a positive integer, got {args.workers!r}") from None
+        if workers < 1:
+            raise UserError(f"--workers expects a positive integer, got {workers}")
+    if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://")):
+        raise UserError(f"--scheduler expects tcp://HOST:PORT or tls://HOST:PORT, got {args.scheduler!r}")
+    policy = build_policy(args)
+    tasks, setup = build_tasks(args, policy)
+    sweep_id = args.sweep_id or "sweep-" + uuid.uuid4().hex[:8]
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    with open_store(args.store) as store:
+        todo, skipped = pending(tasks, store, sweep_id, args.retry_failed)
+        summary = Summary(sweep_id, len(tasks), skipped)
+        store.begin_run(run_id, f"accelbench sweep {' '.join(args.targets)} --sweep-id {sweep_id}", capture(),
+                        datetime.now(UTC).isoformat(timespec="seconds"))
+        stderr(f"sweep {sweep_id}: {len(todo)} to run, {skipped} already stored ({args.executor} executor)")
+        status = "interrupted"
+        try:
+            if args.executor == "local" or not todo:
+                summary.results = execute_local(todo, Runner(policy, run_id, setup.power_hook), store.append,
+                                                progress_line, sweep_id=sweep_id)
+            else:
+                from accelbench.executors.dask import connect, execute_dask
+
+                client, cluster = connect(args.scheduler, workers)
+                try:
+                    summary.results = execute_dask(todo, client, policy, run_id, sweep_id, store.append,
+                                                   progress_line, setup.power_hook)
+                finally:
+                    client.close()
+                    if cluster is not None:
+                        cluster.close()
+            status = "finished"
+        finally:
+            store.finish_run(run_id, datetime.now(UTC).isoformat(timespec="seconds"), status)
+    if args.json:
+        print_json([m.to_json() for m in summary.results])
+    for line in summary.lines():
+        stderr(line)
+    return 0
