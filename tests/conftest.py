@@ -10,6 +10,11 @@ import pytest
 from accelbench.backends.registry import register_backend, unregister_backend
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--board", default=None, metavar="HOST:PORT", help="a real PYNQ board agent for board tests")
+    parser.addoption("--board-token-file", default=None, metavar="F", help="its token file")
+
+
 @pytest.fixture
 def fake_backends() -> Iterator[list[str]]:
     """Register the fake backends for the duration of a test."""

@@ -29,6 +29,10 @@ def register(sub: Any) -> None:
     add_store(explore)
     add_json(explore)
     explore.set_defaults(func=explore_main)
+    bundle = fpga_sub.add_parser("bundle", help="build a PYNQ bitstream bundle (needs Vivado)")
+    bundle.add_argument("target", metavar="TARGET")
+    bundle.add_argument("--board", dest="fpga_board", required=True, help="pynq-z2, zcu102, zcu104, kv260, alveo-u250")
+    bundle.set_defaults(func=bundle_main)
     parser.set_defaults(func=lambda args: parser.print_help() or 2)
 
 
@@ -54,6 +58,18 @@ def _row(m: Measurement) -> dict[str, Any]:
         "error_rel": m.error.rel if m.error else None,
         "provenance": "modeled figures; error simulated" if m.error else "modeled figures",
     }
+
+
+def bundle_main(args: argparse.Namespace) -> int:
+    from accelbench.fpga.bundle_build import build_bundle
+    from accelbench.fpga.config import resolve_config
+    from accelbench.targets import resolve
+
+    (entry, *_rest) = resolve(args.target)
+    cfg = resolve_config(entry.workload, {"fpga_board": args.fpga_board})
+    path = build_bundle(entry.workload, cfg)
+    stderr(f"bundle for {entry.workload.name} on {args.fpga_board}: {path}")
+    return 0
 
 
 def _progress(index: int, total: int, task: Task, result: Measurement | None) -> None:

@@ -21,7 +21,11 @@ from typing import Any
 from accelbench.measure.runner import PowerHook
 
 #: Modules contributing option groups, in help order.
-GROUPS: list[str] = ["accelbench.commands.fpga_options", "accelbench.commands.power_options"]
+GROUPS: list[str] = [
+    "accelbench.commands.fpga_options",
+    "accelbench.commands.power_options",
+    "accelbench.commands.board_options",
+]
 
 
 @dataclass

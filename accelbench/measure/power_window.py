@@ -37,6 +37,11 @@ def make_power_hook(options: PowerOptions) -> PowerHook:
     """A runner hook measuring idle and active power around repeated runs of the prepared workload."""
 
     def hook(backend: Backend, prepared: Prepared, device_inputs: Any, batch: int) -> PowerFields:
+        board = getattr(backend, "measure_power", None)
+        if board is not None:  # the device measures its own power (a board's rails)
+            fields = board(prepared, device_inputs, batch, options.window_s)
+            if fields is not None:
+                return fields
         meter, why = meter_for(backend.family, options.cpu_tdp_w)
         if meter is None:
             return PowerFields(None, None, None, {"reason": why}, {}, {"power_w": why})

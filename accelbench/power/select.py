@@ -16,6 +16,9 @@ def meter_for(family: str, cpu_tdp_w: float | None = None) -> tuple[PowerMeter |
     CPU: RAPL, else the modeled CPU meter carrying RAPL's reason. GPU: NVML (a GPU without NVML
     has no power figure: modeling it would need NVML's power limit and utilisation).
     """
+    if family == "fpga":
+        return None, ("FPGA power comes from the board's rails (fpga-pynq on a real board) or the analytical "
+                      "model (fpga-hls4ml); the host's meters do not see the FPGA")
     if family == "gpu":
         nvml = NvmlMeter()
         ok, reason = nvml.available()
