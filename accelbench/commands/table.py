@@ -34,6 +34,10 @@ def measurements_table(records: Sequence[Measurement], title: str = "") -> None:
         pow_mark = mark(m.provenance.get("power_w"))
         notes = notes or bool(lat_mark or err_mark or pow_mark)
         status = m.status if m.valid else f"{m.status}: {m.invalid_reason}"
+        if m.fpga and m.fpga.get("model_only"):
+            status += " (model-only)"
+        if m.fpga and m.fpga.get("fits") is False:
+            status += f" ({m.fpga.get('fit_reason', 'does not fit')})"
         table.add_row(
             escape(m.workload),
             m.backend,

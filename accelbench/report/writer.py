@@ -60,6 +60,10 @@ def build(run_id: str, records: Sequence[Measurement], environment: dict[str, An
             "provenance_latency": m.provenance.get("latency", "measured"),
             "provenance_energy": m.provenance.get("energy_j_per_item", "") if m.energy_j_per_item else "",
             "provenance_error": m.provenance.get("error", "measured") if m.error else "",
+            "note": "; ".join(filter(None, [
+                "model-only" if (m.fpga or {}).get("model_only") else "",
+                str((m.fpga or {}).get("fit_reason") or ""),
+            ])),
         })
     drawn = []
     for title, make in PLOTS:
@@ -71,7 +75,7 @@ def build(run_id: str, records: Sequence[Measurement], environment: dict[str, An
 
 def write_csv(report: Report, out: Path) -> None:
     with (out / "results.csv").open("w", newline="") as handle:
-        table = csv.DictWriter(handle, fieldnames=[*COLUMNS, "provenance_error"])
+        table = csv.DictWriter(handle, fieldnames=[*COLUMNS, "provenance_error", "note"])
         table.writeheader()
         table.writerows(report.rows)
     with (out / "invalid.csv").open("w", newline="") as handle:
@@ -91,10 +95,11 @@ def _cells(row: dict[str, Any]) -> list[str]:
         _fmt(row["energy_j_per_item"], "J") + (energy if row["energy_j_per_item"] else ""),
         f"{speed:.2f}x" if speed is not None else "-",
         (f"{row['error_rel']:.2g}" + err) if row["error_rel"] is not None else "-",
+        row.get("note", ""),
     ]
 
 
-HEADERS = ["backend", "batch", "p50", "p99", "throughput", "energy/item", "speedup vs CPU", "rel. error"]
+HEADERS = ["backend", "batch", "p50", "p99", "throughput", "energy/item", "speedup vs CPU", "rel. error", "note"]
 
 
 def write_markdown(report: Report, out: Path) -> None:
