@@ -17,6 +17,7 @@ import numpy as np
 from accelbench.backends.base import Availability, BaseBackend, Prepared, Support
 from accelbench.kinds.conv2d import Conv2dWorkload
 from accelbench.kinds.gemm import GemmWorkload
+from accelbench.kinds.model import ModelWorkload
 from accelbench.kinds.rnn import RnnStepWorkload
 from accelbench.workload import Workload
 
@@ -35,8 +36,12 @@ class NumbaCpuBackend(BaseBackend):
     def supports(self, workload: Workload) -> Support:
         if isinstance(workload, GemmWorkload | Conv2dWorkload | RnnStepWorkload):
             return Support(True)
-        return Support(False, "cpu-numba lowers gemm, conv2d and rnn_step kernels; model workloads need a "
-                              "framework backend (cpu-torch)")
+        if isinstance(workload, ModelWorkload):
+            from accelbench.backends.sequential import lower_sequential
+
+            _, reason = lower_sequential(workload.module(), self._compute_dtype(workload))
+            return Support(not reason, f"cpu-numba: {reason}; use cpu-torch" if reason else "")
+        return Support(False, f"cpu-numba does not lower {workload.kind}")
 
     def _compute_dtype(self, workload: Workload) -> Any:
         return np.float32 if workload.dtype == "float16" else workload.np_dtype
@@ -46,7 +51,16 @@ class NumbaCpuBackend(BaseBackend):
         weights = {key: np.ascontiguousarray(value, dtype=dtype) for key, value in workload.weights().items()}
         handle: dict[str, Any] = {"dtype": dtype}
         notes = []
-        if isinstance(workload, GemmWorkload):
+        if isinstance(workload, ModelWorkload):
+            from accelbench.backends.numba_cpu.gemm import pack_b
+            from accelbench.backends.sequential import lower_sequential
+
+            ops, _ = lower_sequential(workload.module(), dtype)
+            handle["ops"] = ops
+            handle["packed"] = {id(op.a): (pack_b(op.a), op.a.shape[1]) for op in ops if op.a is not None
+                                and op.kind == "dense"}
+            notes.append("dense layers on the hand-written GEMM kernel (weights packed once)")
+        elif isinstance(workload, GemmWorkload):
             from accelbench.backends.numba_cpu.gemm import pack_b
 
             b = weights["b"].T if workload.params["trans_b"] else weights["b"]
@@ -68,6 +82,15 @@ class NumbaCpuBackend(BaseBackend):
 
     def run(self, prepared: Prepared, device_inputs: Any) -> Any:
         workload, h = prepared.workload, prepared.handle
+        if isinstance(workload, ModelWorkload):
+            from accelbench.backends.numba_cpu.gemm import gemm_packed
+            from accelbench.backends.sequential import run_ops
+
+            def matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+                packed, n = h["packed"][id(w)]
+                return gemm_packed(np.ascontiguousarray(x)[None], packed, n)[0]
+
+            return run_ops(h["ops"], device_inputs[0], matmul)
         if isinstance(workload, GemmWorkload):
             from accelbench.backends.numba_cpu.gemm import gemm_packed
 

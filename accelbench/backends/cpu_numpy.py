@@ -14,6 +14,7 @@ import numpy as np
 from accelbench.backends.base import BaseBackend, Prepared, Support
 from accelbench.kinds.conv2d import Conv2dWorkload, conv2d_nchw
 from accelbench.kinds.gemm import GemmWorkload
+from accelbench.kinds.model import ModelWorkload
 from accelbench.kinds.rnn import RnnStepWorkload, cell_step
 from accelbench.workload import Workload
 
@@ -25,13 +26,27 @@ class NumpyBackend(BaseBackend):
     def supports(self, workload: Workload) -> Support:
         if isinstance(workload, GemmWorkload | Conv2dWorkload | RnnStepWorkload):
             return Support(True)
-        return Support(False, "cpu-numpy lowers gemm, conv2d and rnn_step; model workloads need cpu-torch")
+        if isinstance(workload, ModelWorkload):
+            from accelbench.backends.sequential import lower_sequential
+
+            _, reason = lower_sequential(workload.module(), workload.np_dtype)
+            return Support(not reason, f"cpu-numpy: {reason}; use cpu-torch" if reason else "")
+        return Support(False, f"cpu-numpy does not lower {workload.kind}")
 
     def prepare(self, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+        if isinstance(workload, ModelWorkload):
+            from accelbench.backends.sequential import lower_sequential
+
+            ops, _ = lower_sequential(workload.module(), workload.np_dtype)
+            return Prepared(workload, config, handle=ops, notes=["network lowered to NumPy matmuls"])
         return Prepared(workload, config, handle=workload.weights())
 
     def run(self, prepared: Prepared, device_inputs: Any) -> Any:
         workload, weights = prepared.workload, prepared.handle
+        if isinstance(workload, ModelWorkload):
+            from accelbench.backends.sequential import run_ops
+
+            return run_ops(weights, device_inputs[0], np.matmul)
         if isinstance(workload, GemmWorkload):
             a_op, b_op = workload.operands(device_inputs[0], weights["b"])
             return np.matmul(a_op, b_op)

@@ -46,14 +46,18 @@ def test_cpu_torch_compile_option_is_noted() -> None:
     assert prepared.notes == ["eager"]
 
 
-def test_cpu_numpy_says_why_it_cannot_lower_models() -> None:
-    support = get_backend("cpu-numpy").supports(make_workload("model", {"model": "jet_mlp"}))
-    assert not support.ok and "cpu-torch" in support.reason
+@pytest.mark.parametrize("backend", ["cpu-numpy", "cpu-numba"])
+@pytest.mark.parametrize("model", ["jet_mlp", "autoencoder_ad"])
+def test_dense_networks_lower_to_numpy_and_numba(backend: str, model: str) -> None:
+    m = Runner(POLICY, "t").measure(get_backend(backend), make_workload("model", {"model": model}), 5)
+    assert m.status == "ok", m.invalid_reason
+    assert m.error is not None and m.error.rel <= m.error.rtol
 
 
-def test_cpu_numba_says_why_it_cannot_lower_models() -> None:
-    support = get_backend("cpu-numba").supports(make_workload("model", {"model": "jet_mlp"}))
-    assert not support.ok and "model workloads" in support.reason
+@pytest.mark.parametrize("backend", ["cpu-numpy", "cpu-numba"])
+def test_convolutional_networks_are_unsupported_naming_the_layer(backend: str) -> None:
+    support = get_backend(backend).supports(make_workload("model", {"model": "resnet8_ic", "input_hw": 16}))
+    assert not support.ok and "Conv2d" in support.reason and "cpu-torch" in support.reason
 
 
 def test_cpu_numba_compiles_at_prepare_and_notes_the_packed_weights() -> None:

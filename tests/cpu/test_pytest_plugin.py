@@ -31,9 +31,10 @@ n = 32
 k = 32
 
 [[workload]]
-name = "tiny-mlp"
+name = "tiny-resnet"
 kind = "model"
-model = "mlp"
+model = "resnet8_ic"
+input_hw = 16
 """
 
 
@@ -56,9 +57,9 @@ def pytest_run(pytester: pytest.Pytester) -> tuple[pytest.RunResult, dict]:
 def test_parametrisation_ids_skips_and_xfails(pytest_run: tuple[pytest.RunResult, dict]) -> None:
     result, _ = pytest_run
     out = result.stdout.str()
-    assert "test_suite[gemm-32-cpu-numpy] PASSED" in out and "test_suite[tiny-mlp-cpu-torch] PASSED" in out
+    assert "test_suite[gemm-32-cpu-numpy] PASSED" in out and "test_suite[tiny-resnet-cpu-torch] PASSED" in out
     assert "test_suite[gemm-32-gpu-torch] SKIPPED" in out  # no GPU: doctor's reason
-    assert "test_suite[tiny-mlp-cpu-numpy] XFAIL" in out  # unsupported, not run
+    assert "test_suite[tiny-resnet-cpu-numpy] XFAIL" in out  # unsupported, not run
     result.assert_outcomes(passed=4, skipped=2, xfailed=1)
 
 
