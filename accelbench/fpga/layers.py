@@ -73,7 +73,7 @@ def layers_from_hls_model(model: Any) -> list[LayerSpec]:
             accum = _bits(_attr(layer, "accum_t").precision) if _attr(layer, "accum_t") is not None else 32
             out.append(LayerSpec(kind="dense", n_in=n_in, n_out=n_out, n_mult=n_in * n_out, weight_bits=w_bits,
                                  input_bits=in_bits, accum_bits=accum, nonzero_fraction=nonzero, **common))
-        elif cls in ("Conv2D", "Conv2DBatchnorm", "Conv1D"):
+        elif cls in ("Conv2D", "Conv2DBatchnorm", "Conv1D", "PointwiseConv2D", "DepthwiseConv2D"):
             chan, filt = int(_attr(layer, "n_chan")), int(_attr(layer, "n_filt"))
             kh = int(_attr(layer, "filt_height", 1) or 1)
             kw = int(_attr(layer, "filt_width", 1) or 1)
@@ -85,7 +85,11 @@ def layers_from_hls_model(model: Any) -> list[LayerSpec]:
             nonzero = float((weights != 0).mean()) if weights is not None else 1.0
             w_bits = _bits(layer.weights["weight"].type.precision) if "weight" in layer.weights else 16
             in_bits = _bits(layer.get_input_variable().type.precision)
-            out.append(LayerSpec(kind="conv2d", n_in=chan * kh * kw, n_out=filt, n_mult=chan * kh * kw * filt,
+            if cls == "DepthwiseConv2D":  # one filter per channel: chan x kh x kw products per pixel
+                filt, mults = chan, chan * kh * kw
+            else:
+                mults = chan * kh * kw * filt
+            out.append(LayerSpec(kind="conv2d", n_in=chan * kh * kw, n_out=filt, n_mult=mults,
                                  positions=oh * ow, in_positions=ih * iw, weight_bits=w_bits, input_bits=in_bits,
                                  nonzero_fraction=nonzero, **common))
         elif cls in ("Activation", "ParametrizedActivation", "LeakyReLU", "ReLU", "PReLU", "ELU"):

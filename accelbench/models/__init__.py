@@ -63,6 +63,11 @@ MODELS: dict[str, ModelSpec] = {
             "accelbench.models.mlp", "small_mlp", lambda opts: (32,),
         ),
         ModelSpec(
+            "dw_block", "a depthwise-separable block: depthwise 3x3 + ReLU, pointwise 1x1 to 8 channels + ReLU",
+            "accelbench.models.mlp", "dw_block", _chw(4, 8), classifier=False, depthwise=True,
+            options={"input_hw": 8},
+        ),
+        ModelSpec(
             "ds_cnn_kws", "MLPerf Tiny KWS: DS-CNN on 49x10 MFCC, 12 classes",
             "accelbench.models.mlperf_tiny", "ds_cnn", lambda opts: (1, 49, 10), depthwise=True,
         ),

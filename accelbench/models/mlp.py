@@ -1,4 +1,4 @@
-"""Multilayer perceptrons: hls4ml's jet tagger and a small MLP for quick FPGA checks."""
+"""Small networks: hls4ml's jet tagger, a small MLP and a depthwise-separable block for quick FPGA checks."""
 
 from __future__ import annotations
 
@@ -26,3 +26,11 @@ def jet_mlp() -> nn.Sequential:
 def small_mlp() -> nn.Sequential:
     """Dense 32-32-10 with ReLU and no softmax: a tiny design for fast FPGA builds."""
     return _mlp([32, 32, 10], softmax=False)
+
+
+def dw_block(input_hw: int = 8) -> nn.Sequential:
+    """Depthwise 3x3 (4 channels, padded) + ReLU, pointwise 1x1 to 8 channels + ReLU (MobileNet's unit)."""
+    del input_hw  # fully convolutional
+    return nn.Sequential(
+        nn.Conv2d(4, 4, 3, padding=1, groups=4), nn.ReLU(), nn.Conv2d(4, 8, 1), nn.ReLU()
+    ).eval()

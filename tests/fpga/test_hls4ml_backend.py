@@ -28,6 +28,7 @@ DESIGNS = {
     "lstm": make_workload("rnn_step", {"cell": "lstm", "hidden": 6, "input_size": 5}),
     "gru": make_workload("rnn_step", {"cell": "gru", "hidden": 6, "input_size": 5}),
     "vanilla": make_workload("rnn_step", {"cell": "vanilla", "hidden": 8}),
+    "depthwise_onnx": make_workload("model", {"model": "dw_block"}),
 }
 
 
@@ -106,9 +107,13 @@ def test_designs_over_the_size_limit_are_model_only() -> None:
     assert m.fpga is not None and m.fpga["model_only"] is True
 
 
-def test_depthwise_models_are_unsupported_with_the_reason() -> None:
-    support = get_backend("fpga-hls4ml").supports(make_workload("model", {"model": "ds_cnn_kws"}))
-    assert not support.ok and "ONNX" in support.reason
+def test_depthwise_networks_go_through_onnx_and_qonnx(results: dict[str, Measurement]) -> None:
+    workload = DESIGNS["depthwise_onnx"]
+    design = build_design(workload, resolve_config(workload, {}))
+    assert design.lowered.route == "onnx"
+    classes = {layer.class_name for layer in design.hls_model.get_layers()}
+    assert "DepthwiseConv2D" in classes and "PointwiseConv2D" in classes
+    assert results["depthwise_onnx"].fpga is not None and results["depthwise_onnx"].fpga["dsp"] > 0
 
 
 def test_a_build_that_exceeds_its_timeout_is_a_recorded_failure() -> None:
