@@ -93,44 +93,82 @@ def parse_csynth_xml(path: Path) -> SynthReport:
     )
 
 
-_ROW = re.compile(r"^\|\s*(?P<name>[A-Za-z ]+?)\s*\|(?P<cells>.*)\|\s*$")
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def _sections(lines: list[str]) -> dict[str, list[str]]:
+    """Lines under each ``== Title`` banner of a csynth report, keyed by the lower-case title."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in lines:
+        match = re.match(r"^\s*==\s*(.+?)\s*$", line)
+        if match and not line.strip().startswith("=="*10):
+            current = sections.setdefault(match.group(1).lower(), [])
+        else:
+            current.append(line)
+    return sections
+
+
+def _summary_rows(lines: list[str]) -> list[str]:
+    """The rows of the first table after ``* Summary:`` (the detail tables that follow are ignored)."""
+    rows: list[str] = []
+    in_summary = False
+    for line in lines:
+        text = line.strip()
+        if text.startswith("* Summary"):
+            in_summary = True
+        elif in_summary and text.startswith("|"):
+            rows.append(text)
+        elif in_summary and rows and not text.startswith("+"):
+            break  # the table ended
+    return rows
 
 
 def parse_csynth_rpt(path: Path) -> SynthReport:
-    """Parse the text ``*_csynth.rpt`` (latency summary table, timing table, utilisation Total/Available)."""
+    """Parse the text ``*_csynth.rpt`` of Vivado HLS or Vitis HLS.
+
+    Reads the timing summary (target and estimated clock), the latency summary (min/max latency and
+    interval, cycles) and the utilisation summary's Total and Available rows; the per-instance
+    detail tables that follow each summary are not read.
+    """
     try:
         lines = path.read_text(errors="replace").splitlines()
     except OSError as exc:
         raise UserError(f"{path}: cannot read csynth report ({exc})") from None
+    sections = _sections(lines)
+    perf = sections.get("performance estimates", [])
     latency: list[int | None] = [None, None, None, None]
     target = estimated = None
+    timing_at = next((i for i, line in enumerate(perf) if line.strip().startswith("+ Timing")), None)
+    latency_at = next((i for i, line in enumerate(perf) if line.strip().startswith("+ Latency")), None)
+    if timing_at is not None:
+        for row in _summary_rows(perf[timing_at:latency_at]):
+            cells = _cells(row)
+            if len(cells) >= 3 and "ns" in cells[1]:
+                target = _float(re.sub(r"[^\d.]", "", cells[1]))
+                estimated = _float(re.sub(r"[^\d.]", "", cells[2]))
+                break
+    if latency_at is not None:
+        for row in _summary_rows(perf[latency_at:]):
+            cells = _cells(row)
+            numbers = [_int(c) for c in cells]
+            ints = [n for n in numbers if n is not None]  # absolute latencies ("50.000 ns") are skipped
+            if numbers[0] is not None and len(ints) >= 4:
+                latency = [ints[0], ints[1], ints[2], ints[3]]
+                break
     used: dict[str, int] = {}
     available: dict[str, int] = {}
     header: list[str] = []
-    for i, line in enumerate(lines):
-        if "Latency (cycles)" in line and i + 4 < len(lines):
-            for row in lines[i + 1 : i + 8]:
-                cells = [c.strip() for c in row.strip().strip("|").split("|")]
-                numbers = [_int(c) for c in cells]
-                if len(cells) >= 2 and numbers[0] is not None:
-                    ints = [n for n in numbers if n is not None]
-                    if len(ints) >= 4:
-                        latency = [ints[0], ints[1], ints[-2], ints[-1]]
-                    break
-        if re.search(r"\|\s*Clock\s*\|\s*Target", line) and i + 2 < len(lines):
-            cells = [c.strip() for c in lines[i + 2].strip().strip("|").split("|")]
-            if len(cells) >= 3:
-                target = _float(re.sub(r"[^\d.]", "", cells[1]))
-                estimated = _float(re.sub(r"[^\d.]", "", cells[2]))
-        match = _ROW.match(line.strip())
-        if match and match.group("name").strip() == "Name":
-            header = [c.strip().upper() for c in match.group("cells").split("|")]
-        elif match and header and match.group("name").strip() in ("Total", "Available"):
-            values = [_int(c) for c in match.group("cells").split("|")]
-            counts = {name: v for name, v in zip(header, values, strict=False) if v is not None and name}
-            (used if match.group("name").strip() == "Total" else available).update(counts)
+    for row in _summary_rows(sections.get("utilization estimates", [])):
+        cells = _cells(row)
+        if cells[0] == "Name":
+            header = [c.upper() for c in cells[1:]]
+        elif header and cells[0] in ("Total", "Available"):
+            counts = {name: v for name, c in zip(header, cells[1:], strict=False) if (v := _int(c)) is not None}
+            (used if cells[0] == "Total" else available).update(counts)
     if latency[0] is None and not used:
-        raise UserError(f"{path}: no latency or utilisation tables found in the csynth report")
+        raise UserError(f"{path}: no latency or utilisation summary found in the csynth report")
     return SynthReport(latency[0], latency[1], latency[2], latency[3], target, estimated, used, available, str(path))
 
 
