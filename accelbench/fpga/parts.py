@@ -13,7 +13,12 @@ from accelbench.locate import data_dir
 
 @dataclass(frozen=True)
 class Part:
-    """An FPGA part's resources (counts), static power estimate (W) and default clock (ns)."""
+    """An FPGA part's resources (counts), static power estimate (W) and default clock (ns).
+
+    ``bram18k`` counts 18 Kb block RAMs (a 36 Kb block is two); ``dsp_kind`` is DSP48E1 (25x18
+    multiplier: Zynq-7000, Artix-7) or DSP48E2 (27x18: UltraScale/UltraScale+); ``source`` names
+    where every number comes from.
+    """
 
     name: str
     family: str
@@ -30,6 +35,8 @@ class Part:
 
 @dataclass(frozen=True)
 class Board:
+    """A development board: the FPGA part it carries and deployment notes."""
+
     name: str
     part: str
     notes: str
@@ -41,10 +48,12 @@ def _catalog() -> dict[str, Any]:
 
 
 def list_parts() -> list[str]:
+    """Names of the catalog's parts, sorted."""
     return sorted(_catalog()["parts"])
 
 
 def list_boards() -> list[str]:
+    """Names of the catalog's boards, sorted."""
     return sorted(_catalog()["boards"])
 
 
@@ -57,6 +66,7 @@ def get_part(name: str) -> Part:
 
 
 def get_board(name: str) -> Board:
+    """The board ``name``; a UserError naming it and listing the known boards otherwise."""
     boards = _catalog()["boards"]
     if name not in boards:
         raise UserError(f"unknown FPGA board {name!r} (known: {', '.join(sorted(boards))})")
