@@ -125,7 +125,8 @@ class PynqBackend(BaseBackend):
             return None
         workload = prepared.workload
         n = batch * int(workload.params["m"]) if workload.kind == "gemm" else batch
-        seconds = (model["latency_cycles"] + max(n - 1, 0) * max(model["ii_cycles"], 1)) * model["clock_ns"] * 1e-9
+        cycles = max(model["latency_cycles"], 1) + max(n - 1, 0) * max(model["ii_cycles"], 1)
+        seconds = cycles * model["clock_ns"] * 1e-9
         return Estimate(seconds, None, batch / seconds, "emulated board: accelbench analytical FPGA model")
 
     def measure_power(self, prepared: Prepared, device_inputs: Any, batch: int, window_s: float) -> Any:

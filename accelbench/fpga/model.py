@@ -113,8 +113,11 @@ class DesignEstimate:
         return 1e9 / (max(self.ii_cycles, 1) * self.clock_ns)
 
     def call_s(self, inferences: int) -> float:
-        """Seconds for ``inferences`` back-to-back inferences: fill once, then one per II."""
-        cycles = self.latency_cycles + max(inferences - 1, 0) * max(self.ii_cycles, 1)
+        """Seconds for ``inferences`` back-to-back inferences: fill once, then one per II.
+
+        A combinational design (0-cycle latency) still takes one clock to register its result.
+        """
+        cycles = max(self.latency_cycles, 1) + max(inferences - 1, 0) * max(self.ii_cycles, 1)
         return cycles * self.clock_ns * 1e-9
 
 

@@ -134,3 +134,8 @@ def test_model_error_on_the_calibration_data_stays_within_the_documented_bounds(
         assert summary[figure].median <= bound, (figure, summary[figure])
     jet = [r for r in results if r.id.startswith("tut_p2")]
     assert all(r.relative_error("dsp") <= 0.1 and r.relative_error("lut") <= 0.05 for r in jet)  # type: ignore[operator]
+
+
+def test_a_combinational_design_still_takes_one_clock_per_call() -> None:
+    design = estimate([LayerSpec("r", "activation", 4, 4, activation="relu")], U250, 5.0)
+    assert design.call_s(1) >= 5e-9 and design.call_s(3) > design.call_s(1)

@@ -53,3 +53,4 @@ def test_tolerance_follows_the_fractional_bits_and_depth() -> None:
     assert cfg.tolerance(4) == pytest.approx(16 * 4 * 2**-10)
     assert resolve_config(None, {"precision": "ap_fixed<8,3>"}).tolerance(4) == 0.5
     assert resolve_config(None, {"fpga_rtol": 0.2}).tolerance(4) == 0.2
+
