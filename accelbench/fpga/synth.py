@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from accelbench.fpga.model import DesignEstimate
-from accelbench.fpga.reports import find_vendor_tool, parse_csynth_xml, to_record
+from accelbench.fpga.reports import find_vendor_tool, parse_cosim_rpt, parse_csynth_xml, to_record
 
 _COMPARED = ("latency_cycles", "ii_cycles", "dsp", "lut", "ff", "bram18k")
 
@@ -36,6 +36,10 @@ def synthesize(hls_model: Any, project_dir: Path, model: DesignEstimate, cosim: 
     if report_path is None:
         return {"ran": True, "tool": tool, "reason": f"{tool} ran but wrote no csynth.xml under {project_dir}"}
     reported = to_record(parse_csynth_xml(report_path))
+    if cosim:
+        cosim_reports = sorted(project_dir.rglob("*_cosim.rpt"), key=lambda p: p.stat().st_mtime)
+        if cosim_reports:
+            reported["cosim"] = parse_cosim_rpt(cosim_reports[-1])
     predicted = {key: getattr(model, key) for key in _COMPARED}
     errors = {
         key: (predicted[key] - reported[key]) / reported[key]

@@ -11,7 +11,7 @@ from accelbench.fpga import synth
 from accelbench.fpga.layers import LayerSpec
 from accelbench.fpga.model import estimate
 from accelbench.fpga.parts import get_part
-from tests.unit.test_fpga_reports import CSYNTH_XML
+from tests.unit.test_fpga_reports import COSIM_RPT, CSYNTH_XML
 
 MODEL = estimate([LayerSpec("d", "dense", 16, 5, 80)], get_part("xc7z020clg400-1"), 5.0)
 
@@ -28,6 +28,8 @@ class FakeGraph:
         report = self.project / "myproject_prj" / "solution1" / "syn" / "report"
         report.mkdir(parents=True)
         (report / "csynth.xml").write_text(CSYNTH_XML)
+        if self.calls[-1].get("cosim"):
+            (report / "myproject_cosim.rpt").write_text(COSIM_RPT)
 
 
 def test_without_a_tool_nothing_is_synthesised_or_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,3 +47,9 @@ def test_with_a_tool_the_parsed_report_is_stored_with_the_model_error(tmp_path: 
     assert graph.calls == [{"csim": False, "synth": True, "cosim": False, "export": False}]
     assert result["reported"]["dsp"] == 73 and result["reported"]["latency_cycles"] == 11
     assert result["model_relative_error"]["dsp"] == pytest.approx((MODEL.dsp - 73) / 73)
+
+
+def test_cosim_figures_are_parsed_when_cosim_was_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(synth, "find_vendor_tool", lambda: "vitis_hls")
+    result = synth.synthesize(FakeGraph(tmp_path), tmp_path, MODEL, cosim=True)
+    assert result["reported"]["cosim"]["latency_max"] == 11

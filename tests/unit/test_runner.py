@@ -33,10 +33,11 @@ def test_calibration_batches_fast_calls_so_timer_overhead_stays_small() -> None:
     assert m.iterations_per_sample > 1
 
 
-def test_slow_calls_are_timed_one_per_sample_and_close_to_their_duration() -> None:
+def test_slow_calls_are_timed_one_per_sample_and_never_shorter_than_they_are() -> None:
     m = Runner(FAST, "r").measure(FakeBackend(), GEMM, 1, {"fake_delay_s": 0.002})
     assert m.iterations_per_sample == 1
-    assert m.latency is not None and m.latency.p50_s == pytest.approx(0.002, rel=0.5)
+    # a 2 ms busy-wait cannot take less; on a loaded machine it may take more (no upper bound asserted)
+    assert m.latency is not None and m.latency.min_s >= 0.002
 
 
 def test_wrong_output_is_invalid_with_the_reason_and_never_timed() -> None:
