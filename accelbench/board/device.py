@@ -85,7 +85,9 @@ class PynqDevice:
         out = np.array(out_buffer)
         in_buffer.freebuffer()
         out_buffer.freebuffer()
-        return {"outputs": [out], "seconds": seconds, "timing": "measured", "rails": samples}
+        rows = max(int(x.shape[0]), 1)
+        return {"outputs": [out], "seconds": seconds, "seconds_per_sample": [t / rows for t in seconds],
+                "timing": "measured", "rails": samples}
 
 
 class EmulatedDevice:
@@ -122,5 +124,6 @@ class EmulatedDevice:
         y = design.hls_model.predict(inputs if len(inputs) > 1 else inputs[0])
         rows = inputs[0].shape[0]
         model = self.prepared.handle["model"]
-        return {"outputs": [np.asarray(y)], "seconds": [model.call_s(rows)] * repeats, "timing": "modeled",
-                "rails": {}}
+        per_batch = model.call_s(rows)
+        return {"outputs": [np.asarray(y)], "seconds": [per_batch] * repeats,
+                "seconds_per_sample": [per_batch / max(rows, 1)] * repeats, "timing": "modeled", "rails": {}}

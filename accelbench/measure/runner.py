@@ -202,6 +202,9 @@ class Runner:
             }
             provenance.update(fields.provenance)
             methods.update(fields.methods)
+        peak = (base["device"].get("peak") or {}).get("flops_s")
+        if peak and latency.p50_s > 0:  # roofline input: achieved FLOP/s over the device's dense peak
+            base["device"] = {**base["device"], "percent_of_peak": 100.0 * base["flops"] / latency.p50_s / peak}
         return Measurement(
             **base,
             **power,

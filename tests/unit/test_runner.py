@@ -118,3 +118,15 @@ def test_availability_probe_is_consulted_first() -> None:
             return Availability(False, "no CUDA device found")
 
     assert Runner(FAST, "r").measure(Gone(), GEMM, 1).invalid_reason == "no CUDA device found"
+
+
+def test_percent_of_device_peak_is_recorded_when_the_device_has_a_peak() -> None:
+    class Peaked(FakeBackend):
+        def device_info(self) -> dict:
+            return {"device": "fake gpu", "peak": {"flops_s": 1e12}}
+
+        def time(self, prepared: Prepared, device_inputs: object, n: int) -> float:
+            return 1e-6 * n
+
+    m = Runner(FAST, "r").measure(Peaked(), GEMM, 1)
+    assert m.device["percent_of_peak"] == pytest.approx(100 * GEMM.flops(1) / 1e-6 / 1e12)
