@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from accelbench.backends.base import Availability, BaseBackend, Family, Prepared, Support, Timing
+from accelbench.backends.base import Availability, Prepared, Support
+from accelbench.backends.cuda_base import CudaBackend
 from accelbench.kinds.conv2d import Conv2dWorkload
 from accelbench.kinds.gemm import GemmWorkload
 from accelbench.kinds.rnn import RnnStepWorkload
@@ -32,12 +33,8 @@ def _module(name: str) -> Any:
     return cupy.RawModule(code=source, options=("-std=c++17",))
 
 
-class CupyBackend(BaseBackend):
+class CupyBackend(CudaBackend):
     name = "gpu-cupy"
-    family: Family = "gpu"
-    resources = {"GPU": 1}  # noqa: RUF012
-    timing: Timing = "device"
-    has_transfers = True
 
     def available(self) -> Availability:
         try:

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from accelbench.backends.base import Availability, BaseBackend, Family, Prepared, Support, Timing
+from accelbench.backends.base import Availability, Prepared, Support
+from accelbench.backends.cuda_base import CudaBackend
 from accelbench.kinds.conv2d import Conv2dWorkload
 from accelbench.kinds.gemm import GemmWorkload
 from accelbench.kinds.rnn import RnnStepWorkload
@@ -30,12 +31,8 @@ def cuda_reason() -> str:
     return ""
 
 
-class NumbaCudaBackend(BaseBackend):
+class NumbaCudaBackend(CudaBackend):
     name = "gpu-numba"
-    family: Family = "gpu"
-    resources = {"GPU": 1}  # noqa: RUF012
-    timing: Timing = "device"
-    has_transfers = True
 
     def available(self) -> Availability:
         reason = cuda_reason()

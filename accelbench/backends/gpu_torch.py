@@ -11,16 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from accelbench.backends.base import Availability, BaseBackend, Family, Prepared, Timing
+from accelbench.backends.base import Availability, Prepared
+from accelbench.backends.cuda_base import CudaBackend
 from accelbench.workload import Workload
 
 
-class TorchCudaBackend(BaseBackend):
+class TorchCudaBackend(CudaBackend):
     name = "gpu-torch"
-    family: Family = "gpu"
-    resources = {"GPU": 1}  # noqa: RUF012
-    timing: Timing = "device"
-    has_transfers = True
 
     def available(self) -> Availability:
         try:
