@@ -2,7 +2,8 @@
 
 Validated before anything runs (an unknown part, a reuse factor of 0 or ``ap_fixed<3>`` is one
 line and exit code 2), then passed to backends as configuration keys. Comma-separated reuse
-factors or precisions sweep design points (one measurement each).
+factors or precisions sweep design points (one measurement each); precisions split on commas or
+semicolons outside the angle brackets, so ``ap_fixed<16,6>,ap_fixed<8,3>`` is two precisions.
 """
 
 from __future__ import annotations
@@ -22,12 +23,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--clock-ns", metavar="NS", help="clock period in ns")
     group.add_argument("--reuse-factor", metavar="RF[,RF...]", help="hls4ml reuse factor(s)")
     group.add_argument("--strategy", metavar="S", help="latency or resource")
-    group.add_argument("--precision", metavar="P[;P...]", help="e.g. 'ap_fixed<16,6>' (several separated by ';')")
+    group.add_argument("--precision", metavar="P[,P...]",
+                       help="e.g. 'ap_fixed<16,6>' (several: 'ap_fixed<16,6>,ap_fixed<8,3>')")
     group.add_argument("--io-type", metavar="T", help="io_parallel or io_stream")
 
 
 def _split(text: str, sep: str) -> list[str]:
     return [part.strip() for part in text.split(sep) if part.strip()]
+
+
+def split_precisions(text: str) -> list[str]:
+    """Split a precision list on ``,`` or ``;`` outside ``<...>``: ``a<16,6>,a<8,3>`` -> two items."""
+    items: list[str] = []
+    depth, start = 0, 0
+    for index, char in enumerate(text):
+        if char == "<":
+            depth += 1
+        elif char == ">":
+            depth -= 1
+        elif char in ",;" and depth == 0:
+            items.append(text[start:index])
+            start = index + 1
+    items.append(text[start:])
+    return [item.strip() for item in items if item.strip()]
 
 
 def apply(args: argparse.Namespace, setup: RunSetup) -> None:
@@ -53,7 +71,7 @@ def apply(args: argparse.Namespace, setup: RunSetup) -> None:
                 raise UserError(f"--reuse-factor expects integers, got {item!r}") from None
         if not reuse:
             raise UserError("--reuse-factor needs at least one value")
-    precisions: list[str | None] = list(_split(args.precision, ";")) if getattr(args, "precision", None) else []
+    precisions: list[str | None] = list(split_precisions(args.precision)) if getattr(args, "precision", None) else []
     setup.config.update(fixed)
     variants = [
         {**({"reuse_factor": rf} if rf is not None else {}), **({"precision": p} if p is not None else {})}
