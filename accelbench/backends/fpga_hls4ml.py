@@ -74,7 +74,12 @@ class Hls4mlBackend(BaseBackend):
             else:
                 notes.append(synth["reason"])
         if not synth.get("ran"):
-            notes.append("no Vitis/Vivado synthesis ran: FPGA figures are modeled")
+            from accelbench.fpga.reports import find_vendor_tool
+
+            tool = find_vendor_tool()
+            where = (f"{tool} is on PATH but fpga_synth was not asked" if tool
+                     else "no Vitis/Vivado on PATH")
+            notes.append(f"{where}: no Vitis/Vivado synthesis ran, FPGA figures are modeled")
         prepared = Prepared(workload, config, handle={"design": design, "model": model},
                             rtol=cfg.tolerance(design.lowered.depth), figures={"fpga": figures},
                             provenance=provenance, notes=notes, functional=design.functional)

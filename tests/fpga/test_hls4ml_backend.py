@@ -56,7 +56,7 @@ def test_timing_and_resources_are_modeled_never_measured(results: dict[str, Meas
     for key in ("latency_cycles", "ii_cycles", "dsp", "lut", "ff", "bram18k", "clock_ns", "part", "fits"):
         assert key in m.fpga
     assert m.provenance["fpga.dsp"] == "modeled"
-    assert any("no Vitis/Vivado synthesis ran" in note for note in m.notes)
+    assert any("no Vitis/Vivado on PATH: no Vitis/Vivado synthesis ran" in note for note in m.notes)
 
 
 def test_classifier_records_argmax_agreement(results: dict[str, Measurement]) -> None:
