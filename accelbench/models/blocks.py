@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -16,34 +18,52 @@ def make_divisible(value: float, divisor: int = 8, minimum: int | None = None) -
 
 
 def conv_bn_act(
-    c_in: int, c_out: int, kernel: int, stride: int = 1, groups: int = 1, act: nn.Module | None = None
+    c_in: int,
+    c_out: int,
+    kernel: int,
+    stride: int = 1,
+    groups: int = 1,
+    act: Callable[[], nn.Module] | None = nn.ReLU,
+    bias: bool = False,
 ) -> nn.Sequential:
-    """Conv2d (no bias, 'same' padding) + BatchNorm2d + activation (ReLU by default; Identity for none)."""
-    return nn.Sequential(
-        nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=kernel // 2, groups=groups, bias=False),
+    """Conv2d ('same' padding; bias only when ``bias``, as Keras' default) + BatchNorm2d + activation.
+
+    ``act`` makes the activation (ReLU by default); ``None`` leaves it out (no ``nn.Identity``:
+    hls4ml's PyTorch frontend does not know that layer).
+    """
+    layers: list[nn.Module] = [
+        nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=kernel // 2, groups=groups, bias=bias),
         nn.BatchNorm2d(c_out),
-        act if act is not None else nn.ReLU(),
-    )
+    ]
+    if act is not None:
+        layers.append(act())
+    return nn.Sequential(*layers)
 
 
 class BasicBlock(nn.Module):
-    """ResNet basic block: two 3x3 convs with a (projected when needed) identity shortcut."""
+    """ResNet basic block: two 3x3 convs with a (projected when needed) identity shortcut.
 
-    def __init__(self, c_in: int, c_out: int, stride: int = 1) -> None:
+    torchvision's form by default (bias-free convs, 1x1 projection + BatchNorm); ``bias=True,
+    shortcut_bn=False`` gives the MLPerf Tiny (EEMBC) form: biased convs, bare 1x1 projection.
+    """
+
+    def __init__(
+        self, c_in: int, c_out: int, stride: int = 1, bias: bool = False, shortcut_bn: bool = True
+    ) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            conv_bn_act(c_in, c_out, 3, stride),
-            conv_bn_act(c_out, c_out, 3, 1, act=nn.Identity()),
+            conv_bn_act(c_in, c_out, 3, stride, bias=bias),
+            conv_bn_act(c_out, c_out, 3, 1, act=None, bias=bias),
         )
-        self.shortcut: nn.Module = nn.Identity()
+        self.shortcut: nn.Module | None = None  # identity
         if stride != 1 or c_in != c_out:
-            self.shortcut = nn.Sequential(
-                nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out)
-            )
+            projection = nn.Conv2d(c_in, c_out, 1, stride=stride, bias=bias)
+            self.shortcut = nn.Sequential(projection, nn.BatchNorm2d(c_out)) if shortcut_bn else projection
         self.act = nn.ReLU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.act(self.body(x) + self.shortcut(x))
+        identity = x if self.shortcut is None else self.shortcut(x)
+        return self.act(self.body(x) + identity)
 
 
 class InvertedResidual(nn.Module):
@@ -54,10 +74,10 @@ class InvertedResidual(nn.Module):
         hidden = c_in * expand
         layers: list[nn.Module] = []
         if expand != 1:
-            layers.append(conv_bn_act(c_in, hidden, 1, act=nn.ReLU6()))
+            layers.append(conv_bn_act(c_in, hidden, 1, act=nn.ReLU6))
         layers += [
-            conv_bn_act(hidden, hidden, 3, stride, groups=hidden, act=nn.ReLU6()),
-            conv_bn_act(hidden, c_out, 1, act=nn.Identity()),
+            conv_bn_act(hidden, hidden, 3, stride, groups=hidden, act=nn.ReLU6),
+            conv_bn_act(hidden, c_out, 1, act=None),
         ]
         self.body = nn.Sequential(*layers)
         self.residual = stride == 1 and c_in == c_out
@@ -65,3 +85,10 @@ class InvertedResidual(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.body(x)
         return x + out if self.residual else out
+
+
+def halved(size: int, times: int) -> int:
+    """Feature-map side after ``times`` stride-2 'same' convolutions: ceil(size / 2) each time."""
+    for _ in range(times):
+        size = (size + 1) // 2
+    return size
