@@ -5,33 +5,37 @@ from __future__ import annotations
 import argparse
 
 from accelbench.commands.run_options import RunSetup
-from accelbench.errors import UserError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("power and energy")
     group.add_argument("--power", action=argparse.BooleanOptionalAction, default=True,
-                       help="measure (or, without sensors, model) power and energy per item (default: on)")
-    group.add_argument("--power-subtract-idle", action="store_true", help="subtract idle power measured just before")
-    group.add_argument("--power-window-s", default="1.0", metavar="S", help="sustained window per measurement (>= 1 s)")
-    group.add_argument("--cpu-tdp-w", metavar="W", help="CPU TDP for the modeled CPU meter (default: assumed per core)")
+                       help="measure power and energy per item over a sustained window; without a sensor the "
+                            "figures are modeled and labelled so (default: on)")
+    group.add_argument("--power-subtract-idle", action="store_true",
+                       help="subtract the idle power measured just before the window")
+    group.add_argument("--power-window-s", default="1.0", metavar="S",
+                       help="sustained window of repeated runs per measurement (>= 1 s; longer for slow sensors)")
+    group.add_argument("--cpu-tdp-w", metavar="W",
+                       help="power (W) of the CPUs this run may use at full load, for the modeled CPU meter "
+                            "(default: the TDP table's share for this CPU, else a per-thread fallback)")
+    group.add_argument("--gpu-power-limit-w", metavar="W",
+                       help="GPU board power limit (W) for the modeled GPU meter (default: NVML's enforced limit)")
 
 
 def apply(args: argparse.Namespace, setup: RunSetup) -> None:
+    from accelbench.commands.common import parse_positive_float
     from accelbench.measure.power_window import PowerOptions, make_power_hook
+    from accelbench.power.select import MeterConfig
 
     if not getattr(args, "power", True):
         return
-    try:
-        window_s = float(args.power_window_s)
-    except ValueError:
-        raise UserError(f"--power-window-s expects seconds, got {args.power_window_s!r}") from None
-    tdp = None
-    if args.cpu_tdp_w is not None:
-        try:
-            tdp = float(args.cpu_tdp_w)
-        except ValueError:
-            raise UserError(f"--cpu-tdp-w expects watts, got {args.cpu_tdp_w!r}") from None
+    meters = MeterConfig(
+        cpu_tdp_w=parse_positive_float(args.cpu_tdp_w, "--cpu-tdp-w") if args.cpu_tdp_w is not None else None,
+        gpu_power_limit_w=(parse_positive_float(args.gpu_power_limit_w, "--gpu-power-limit-w")
+                           if args.gpu_power_limit_w is not None else None),
+    )
+    window_s = parse_positive_float(args.power_window_s, "--power-window-s")
     setup.power_hook = make_power_hook(
-        PowerOptions(window_s=window_s, subtract_idle=args.power_subtract_idle, cpu_tdp_w=tdp)
+        PowerOptions(window_s=window_s, subtract_idle=args.power_subtract_idle, meters=meters)
     )
