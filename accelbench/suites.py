@@ -24,7 +24,8 @@ from typing import Any
 
 from accelbench.errors import UserError
 from accelbench.locate import data_dir
-from accelbench.workload import Workload, make_workload
+from accelbench.workload import Workload
+from accelbench.kinds import make_workload
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _SUITE_KEYS = ("description", "backends", "batches", "workload")

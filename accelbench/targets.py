@@ -13,7 +13,7 @@ from typing import Any
 
 from accelbench.errors import UserError
 from accelbench.suites import SuiteEntry, load_suite, suite_names, suite_path
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 
 def parse_value(text: str) -> Any:

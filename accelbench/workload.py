@@ -11,9 +11,10 @@ recurrent cell step, or a whole model). It knows
 * its truth: :meth:`Workload.reference` computes the output in float64 from the very values the
   backends see (inputs and weights are rounded to the workload's dtype first).
 
-Concrete kinds live in :mod:`accelbench.kinds`; :func:`make_workload` builds one from a kind name
-and parameters and turns every bad parameter into a :class:`~accelbench.errors.UserError` naming
-the field.
+Concrete kinds live in :mod:`accelbench.kinds`; :func:`accelbench.kinds.make_workload` builds one
+from a kind name and parameters and turns every bad parameter into a
+:class:`~accelbench.errors.UserError` naming the field. This module imports no kind (kinds import
+it), so there is no import circle.
 
 Array conventions every backend follows:
 
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -251,6 +253,24 @@ def require_choice(params: Mapping[str, Any], key: str, choices: tuple[str, ...]
     return value
 
 
+def require_rtol(params: Mapping[str, Any]) -> float | None:
+    """Read ``params["rtol"]``: a finite number in (0, 1], or a UserError (None when absent).
+
+    A NaN tolerance would let every output pass and a negative one would fail every output: both
+    would switch the correctness check off, so neither is accepted.
+    """
+    if "rtol" not in params:
+        return None
+    value = params["rtol"]
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"parameter `rtol` must be a number in (0, 1], got {value!r}") from None
+    if isinstance(value, bool) or not math.isfinite(number) or not 0 < number <= 1:
+        raise UserError(f"parameter `rtol` must be a finite number in (0, 1], got {value!r}")
+    return number
+
+
 def check_known(kind: str, params: Mapping[str, Any], known: tuple[str, ...]) -> None:
     """Reject parameters the kind does not know (a typo must not be silently ignored)."""
     unknown = sorted(set(params) - set(known))
@@ -258,12 +278,3 @@ def check_known(kind: str, params: Mapping[str, Any], known: tuple[str, ...]) ->
         raise UserError(
             f"unknown parameter `{unknown[0]}` for {kind} (known: {', '.join(known)})"
         )
-
-
-def make_workload(kind: str, params: Mapping[str, Any], name: str | None = None) -> Workload:
-    """Build a workload of ``kind`` from ``params``; every mistake is a UserError naming the field."""
-    from accelbench.kinds import KINDS
-
-    if kind not in KINDS:
-        raise UserError(f"unknown workload kind {kind!r} (known: {', '.join(sorted(KINDS))})")
-    return KINDS[kind].from_params(dict(params), name=name)

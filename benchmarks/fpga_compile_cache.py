@@ -16,7 +16,7 @@ import time
 
 from accelbench.fpga.build import build_design
 from accelbench.fpga.config import resolve_config
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 DESIGNS = {
     "jet_mlp (dense 16-64-32-32-5)": make_workload("model", {"model": "jet_mlp"}),

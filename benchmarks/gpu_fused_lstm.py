@@ -13,7 +13,7 @@ import statistics
 from accelbench.backends.registry import get_backend
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from accelbench.executors.dask import connect, execute_dask
 from accelbench.measure.policy import RunPolicy
 from accelbench.plan import expand
 from accelbench.suites import SuiteEntry
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 
 def sweep_s(workers: int, designs: int) -> float:

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 
 def test_suite_workload_on_backend(accelbench, accel_workload, accel_backend):  # type: ignore[no-untyped-def]

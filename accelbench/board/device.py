@@ -101,7 +101,7 @@ class EmulatedDevice:
 
     def load(self, directory: Path) -> dict[str, Any]:
         from accelbench.backends.fpga_hls4ml import Hls4mlBackend
-        from accelbench.workload import make_workload
+        from accelbench.kinds import make_workload
 
         try:
             spec = json.loads((directory / "emulation.json").read_text())

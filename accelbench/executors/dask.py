@@ -37,7 +37,7 @@ def run_on_worker(payload: dict[str, Any], policy: RunPolicy, run_id: str, sweep
 
     from accelbench.backends.registry import backend_names, get_backend, register_backend
     from accelbench.measure.runner import Runner
-    from accelbench.workload import make_workload
+    from accelbench.kinds import make_workload
 
     if payload["backend"] not in backend_names():  # a backend registered at run time on the client
         register_backend(payload["backend"], payload["target"])

@@ -20,7 +20,7 @@ def main(spec_path: str) -> int:
     from accelbench.fpga.config import FpgaConfig
     from accelbench.fpga.convert import convert
     from accelbench.fpga.lowering import lower
-    from accelbench.workload import make_workload
+    from accelbench.kinds import make_workload
 
     spec = json.loads(Path(spec_path).read_text())
     workload = make_workload(spec["kind"], spec["params"], name=spec["name"])

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from accelbench.errors import UserError
-from accelbench.workload import TensorSpec, Workload, check_known, require_dtype, require_int
+from accelbench.workload import TensorSpec, Workload, check_known, require_dtype, require_int, require_rtol
 
 _KNOWN = (
     "c", "h", "w", "k", "r", "s", "stride", "stride_h", "stride_w", "pad", "pad_h", "pad_w",
@@ -38,8 +38,9 @@ class Conv2dWorkload(Workload):
         batch_key = "n" if "n" in params else "batch"
         if batch_key in params:
             norm["batch"] = require_int(params, batch_key)
-        if "rtol" in params:
-            norm["rtol"] = float(params["rtol"])
+        rtol = require_rtol(params)
+        if rtol is not None:
+            norm["rtol"] = rtol
         p = (norm["h"] + 2 * norm["pad_h"] - norm["r"]) // norm["stride_h"] + 1
         q = (norm["w"] + 2 * norm["pad_w"] - norm["s"]) // norm["stride_w"] + 1
         if p < 1 or q < 1:

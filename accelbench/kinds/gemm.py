@@ -15,6 +15,7 @@ from accelbench.workload import (
     require_bool,
     require_dtype,
     require_int,
+    require_rtol,
 )
 
 _KNOWN = ("m", "n", "k", "dtype", "trans_a", "trans_b", "batch", "rtol")
@@ -41,8 +42,9 @@ class GemmWorkload(Workload):
         }
         if "batch" in params:
             norm["batch"] = require_int(params, "batch")
-        if "rtol" in params:
-            norm["rtol"] = float(params["rtol"])
+        rtol = require_rtol(params)
+        if rtol is not None:
+            norm["rtol"] = rtol
         return cls(name=name or f"gemm-{m}x{n}x{k}-{norm['dtype']}", params=norm)
 
     @property

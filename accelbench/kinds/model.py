@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from accelbench.errors import UserError
-from accelbench.workload import WEIGHT_SEED, TensorSpec, Workload, check_known, require_dtype
+from accelbench.workload import WEIGHT_SEED, TensorSpec, Workload, check_known, require_dtype, require_rtol
 
 if TYPE_CHECKING:
     import torch
@@ -37,8 +37,9 @@ class ModelWorkload(Workload):
             from accelbench.workload import require_int
 
             norm["batch"] = require_int(params, "batch")
-        if "rtol" in params:
-            norm["rtol"] = float(params["rtol"])
+        rtol = require_rtol(params)
+        if rtol is not None:
+            norm["rtol"] = rtol
         return cls(name=name or model, params=norm)
 
     @property

@@ -14,6 +14,7 @@ from accelbench.workload import (
     require_choice,
     require_dtype,
     require_int,
+    require_rtol,
 )
 
 CELLS = ("vanilla", "lstm", "gru")
@@ -38,8 +39,9 @@ class RnnStepWorkload(Workload):
         }
         if "batch" in params:
             norm["batch"] = require_int(params, "batch")
-        if "rtol" in params:
-            norm["rtol"] = float(params["rtol"])
+        rtol = require_rtol(params)
+        if rtol is not None:
+            norm["rtol"] = rtol
         steps = "" if norm["timesteps"] == 1 else f"-t{norm['timesteps']}"
         label = f"rnn-{norm['cell']}-h{hidden}-i{norm['input_size']}{steps}-{norm['dtype']}"
         return cls(name=name or label, params=norm)

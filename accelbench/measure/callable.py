@@ -14,7 +14,7 @@ from typing import Any
 from accelbench.backends.base import BaseBackend, Prepared
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner, Timing
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 
 class _CallableBackend(BaseBackend):

@@ -20,7 +20,7 @@ from accelbench.board.client import BoardClient, BoardError
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner
 from accelbench.results.store import open_store
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 TOKEN = "board-test-token"
 MLP = make_workload("model", {"model": "mlp"})

@@ -7,7 +7,7 @@ import pytest
 from accelbench.backends.registry import get_backend
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 POLICY = RunPolicy(budget_s=0.02, min_samples=3, warmup_s=0.0)
 

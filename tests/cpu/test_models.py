@@ -8,7 +8,7 @@ import torch
 
 from accelbench.kinds.model import ModelWorkload
 from accelbench.models import MODELS
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 
 def _small(name: str) -> dict:

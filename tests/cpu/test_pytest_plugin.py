@@ -12,7 +12,7 @@ import pytest
 pytest_plugins = ["pytester"]
 
 USER_TESTS = """
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 def test_suite(accelbench, accel_workload, accel_backend):
     m = accelbench()

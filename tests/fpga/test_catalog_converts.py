@@ -14,7 +14,7 @@ from accelbench.fpga.config import resolve_config
 from accelbench.fpga.convert import convert
 from accelbench.fpga.lowering import lower
 from accelbench.models import MODELS
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 SMALL = {"input_hw": 32, "width": 0.25}
 UNCONVERTIBLE = {"mobilenetv2_trunk"}

@@ -16,7 +16,8 @@ from accelbench.fpga.config import resolve_config
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner
 from accelbench.results.record import Measurement
-from accelbench.workload import Workload, make_workload
+from accelbench.workload import Workload
+from accelbench.kinds import make_workload
 
 POLICY = RunPolicy(budget_s=0.05, min_samples=3, warmup_s=0.0)
 

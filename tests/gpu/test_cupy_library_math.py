@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from accelbench.backends.gpu_cupy import CupyBackend
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 
 @pytest.fixture

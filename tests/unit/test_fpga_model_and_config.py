@@ -7,7 +7,7 @@ import pytest
 from accelbench.errors import UserError
 from accelbench.fpga.config import resolve_config
 from accelbench.fpga.precision import parse_precision
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 
 def test_precision_defaults_to_rounding_and_saturation() -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from accelbench.errors import UserError
 from accelbench.kinds.rnn import cell_step
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 
 def test_gemm_counts_flops_and_ideal_bytes() -> None:
