@@ -11,6 +11,3 @@ from __future__ import annotations
 class UserError(ValueError):
     """A mistake in what the user asked for; the message names the offending field."""
 
-
-class BackendUnavailable(RuntimeError):
-    """A backend cannot run on this machine (no device, missing package); carries the reason."""

@@ -16,13 +16,18 @@ Data flow for one query, as the runner drives it::
 Backends whose latency cannot be measured here (the FPGA C simulation) set
 ``timing = "modeled"`` and return the modeled figures from :meth:`Backend.estimate`; the runner
 then labels latency and throughput ``modeled`` and never times the simulation.
+
+Per-kind lowerings are one table per backend (:attr:`BaseBackend.lowerings`, workload kind ->
+function ``(workload, config) -> Prepared``); ``supports`` and ``prepare`` follow from it. A
+lowering may hand the runner a bound callable (``Prepared.call``, called as ``call(*device_inputs)``)
+that :meth:`BaseBackend.run` invokes, so a new kind is one entry per backend that supports it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -57,8 +62,12 @@ class Prepared:
     ``figures`` carries extra figures for the record (for example ``{"fpga": {...}}``) and
     ``provenance`` their labels (``{"fpga.dsp": "modeled"}``); ``notes`` are free text stored
     with the result (for example "cached build", "torch.compile"). ``functional`` is False for
-    model-only designs that cannot produce outputs: the runner then skips the correctness check
-    and records figures from ``estimate`` only, saying so.
+    model-only designs that cannot produce outputs: the runner then skips the correctness check,
+    records figures from ``estimate`` only and stores the record as ``model-only``. ``fit`` says
+    whether the design fits its device (FPGA part); a design that does not fit is stored
+    ``does-not-fit`` once its output has been checked. ``call`` is the bound callable
+    :meth:`BaseBackend.run` invokes as ``call(*device_inputs)`` (None when the backend overrides
+    ``run``). ``threads`` records the intra-op threads the lowering uses (CPU backends).
     """
 
     workload: Workload
@@ -69,6 +78,19 @@ class Prepared:
     provenance: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     functional: bool = True
+    fit: Fit | None = None
+    call: Callable[..., Any] | None = None
+    threads: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Whether a design fits its device: ``verdict`` yes / no / maybe (capacity inside the modeled
+    range); ``over`` maps each resource over 100 % to its percent of the part; ``reason`` in words."""
+
+    verdict: Literal["yes", "no", "maybe"]
+    over: dict[str, float] = field(default_factory=dict)
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,12 +98,16 @@ class Estimate:
     """Modeled timing for backends that cannot be timed here (``timing == "modeled"``).
 
     All durations in seconds per call at ``batch``; ``method`` says how they were obtained.
+    ``ranges`` gives low/high bounds of modeled figures (``{"latency": (low_s, high_s)}``), and
+    ``power_w`` a modeled power draw where the model has one.
     """
 
     compute_s: float
     end_to_end_s: float | None
     throughput_items_s: float
     method: str
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    power_w: float | None = None
 
 
 @runtime_checkable
@@ -119,14 +145,19 @@ class Backend(Protocol):
 
     def device_info(self) -> dict[str, Any]: ...
 
-    def teardown(self) -> None: ...
+
+#: A per-kind lowering: (backend, workload, config) -> Prepared. Written as a plain function or a
+#: method of the backend class (``lowerings = {"gemm": _lower_gemm}`` inside the class body).
+Lowering = Callable[[Any, Workload, Mapping[str, Any]], Prepared]
 
 
 class BaseBackend:
     """Defaults for the optional parts of :class:`Backend`; host-memory backends need little more.
 
-    Subclasses set ``name`` and ``family`` and implement ``prepare`` and ``run``. Upload and
-    download are identities, there is no device timer and nothing to synchronise.
+    Subclasses set ``name``, ``family`` and ``lowerings`` (workload kind -> lowering); a lowering
+    returns a :class:`Prepared` whose ``call`` runs one query. ``supports`` and ``prepare`` follow
+    from the table (override ``supports`` to add shape checks, calling this one first). Upload
+    and download are identities, there is no device timer and nothing to synchronise.
     """
 
     name: str = ""
@@ -134,21 +165,30 @@ class BaseBackend:
     timing: Timing = "host"
     has_transfers: bool = False
     resources: dict[str, int] = {}  # noqa: RUF012 - read-only class default
+    lowerings: ClassVar[Mapping[str, Lowering]] = {}
 
     def available(self) -> Availability:
         return Availability(True)
 
     def supports(self, workload: Workload) -> Support:
-        return Support(True)
+        if workload.kind in self.lowerings:
+            return Support(True)
+        kinds = ", ".join(self.lowerings) or "nothing"
+        return Support(False, f"{self.name} does not lower {workload.kind} (it lowers {kinds})")
 
     def prepare(self, workload: Workload, config: Mapping[str, Any]) -> Prepared:
-        raise NotImplementedError
+        lowering = self.lowerings.get(workload.kind)
+        if lowering is None:
+            raise NotImplementedError(f"{self.name} has no lowering for {workload.kind}")
+        return lowering(self, workload, config)
 
     def upload(self, prepared: Prepared, inputs: tuple[np.ndarray, ...]) -> Any:
         return inputs
 
     def run(self, prepared: Prepared, device_inputs: Any) -> Any:
-        raise NotImplementedError
+        if prepared.call is None:
+            raise NotImplementedError(f"{self.name}: the lowering gave no callable and run() is not overridden")
+        return prepared.call(*device_inputs)
 
     def download(self, prepared: Prepared, device_output: Any) -> np.ndarray:
         return np.asarray(device_output)
@@ -166,6 +206,3 @@ class BaseBackend:
         from accelbench.results.environment import cpu_model
 
         return {"device": cpu_model()}
-
-    def teardown(self) -> None:
-        return None

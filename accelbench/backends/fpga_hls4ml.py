@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from accelbench.backends.base import Availability, BaseBackend, Estimate, Family, Prepared, Support, Timing
+from accelbench.backends.base import Availability, BaseBackend, Estimate, Family, Fit, Prepared, Support, Timing
 from accelbench.workload import Workload
 
 
@@ -55,7 +55,9 @@ class Hls4mlBackend(BaseBackend):
         model = estimate(design.layers, get_part(cfg.part), cfg.clock_ns)
         figures = to_record(model)
         figures.update(reuse_factor=cfg.reuse_factor, strategy=cfg.strategy, io_type=cfg.io_type,
-                       precision=cfg.precision, cache_hit=design.cache_hit, model_only=not design.functional)
+                       precision=cfg.precision, cache_hit=design.cache_hit)
+        over = {key.upper(): pct for key, pct in model.utilisation.items() if pct > 100}
+        fit = Fit("yes" if model.fits else "no", over, model.fit_reason)
         provenance = {f"fpga.{key}": "modeled" for key in ("latency_cycles", "ii_cycles", "dsp", "lut", "ff",
                                                               "bram18k", "power_w", "fits")}
         if design.functional:
@@ -82,7 +84,7 @@ class Hls4mlBackend(BaseBackend):
             notes.append(f"{where}: no Vitis/Vivado synthesis ran, FPGA figures are modeled")
         prepared = Prepared(workload, config, handle={"design": design, "model": model},
                             rtol=cfg.tolerance(design.lowered.depth), figures={"fpga": figures},
-                            provenance=provenance, notes=notes, functional=design.functional)
+                            provenance=provenance, notes=notes, functional=design.functional, fit=fit)
         return prepared
 
     def upload(self, prepared: Prepared, inputs: tuple[np.ndarray, ...]) -> Any:

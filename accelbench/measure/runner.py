@@ -34,7 +34,7 @@ from accelbench.measure.policy import RunPolicy
 from accelbench.measure.stats import summarize
 from accelbench.measure.stopping import stop_reason
 from accelbench.measure.timers import now_s, timer_overhead_s
-from accelbench.results.record import LatencyStats, Measurement
+from accelbench.results.record import LABELLED_FIGURES, LatencyStats, Measurement, Status
 from accelbench.workload import Workload
 
 
@@ -106,7 +106,9 @@ class Runner:
             raise
         except Exception as exc:  # a backend failure is a result, not a crash
             reason = f"{type(exc).__name__}: {exc}".strip()
-            return Measurement(**base, status="error", invalid_reason=reason.splitlines()[0][:500])
+            # Figures gathered before the failure have no provenance here: an error record has none.
+            kept = {key: value for key, value in base.items() if key not in LABELLED_FIGURES}
+            return Measurement(**kept, status="error", invalid_reason=reason.splitlines()[0][:500])
 
     # -- steps -------------------------------------------------------------------------------
     def _base(
@@ -154,10 +156,13 @@ class Runner:
         if "fpga" in figures:
             base["fpga"] = figures.pop("fpga")
 
+        if prepared.threads is not None:
+            base["threads"] = dict(prepared.threads)
         if not prepared.functional:  # model-only design: nothing to run, figures from the model
             if backend.timing != "modeled":
                 raise RuntimeError(f"backend {backend.name} gave a non-functional lowering without a model")
-            return self._modeled(backend, prepared, batch, base, provenance, methods)
+            base["invalid_reason"] = "model-only: no output was produced, every figure comes from a model"
+            return self._modeled(backend, prepared, batch, base, provenance, methods, status="model-only")
 
         seed = self.policy.seed if self.policy.seed is not None else secrets.randbits(31)
         inputs = workload.make_inputs(seed, batch)
@@ -177,7 +182,12 @@ class Runner:
             return Measurement(**base, status="invalid", invalid_reason=reason,
                                provenance=provenance, methods=methods)
 
+        fit = prepared.fit
         if backend.timing == "modeled":
+            if fit is not None and fit.verdict == "no":  # right output, impossible design
+                base["invalid_reason"] = fit.reason or "does not fit: " + ", ".join(
+                    f"{name} {pct:.0f} %" for name, pct in fit.over.items())
+                return self._modeled(backend, prepared, batch, base, provenance, methods, status="does-not-fit")
             return self._modeled(backend, prepared, batch, base, provenance, methods)
 
         timing = self.sample(backend, prepared, device_inputs)
@@ -229,6 +239,7 @@ class Runner:
         base: dict[str, Any],
         provenance: dict[str, str],
         methods: dict[str, str],
+        status: Status = "ok",
     ) -> Measurement:
         estimate = backend.estimate(prepared, batch)
         if estimate is None:
@@ -243,18 +254,21 @@ class Runner:
         if e2e is not None:
             provenance["end_to_end"] = "modeled"
         power: dict[str, Any] = {}
-        model_power = (base.get("fpga") or {}).get("power_w")
+        ranges = {name: [float(low), float(high)] for name, (low, high) in estimate.ranges.items()}
+        model_power = estimate.power_w if estimate.power_w is not None else (base.get("fpga") or {}).get("power_w")
         if self.power_hook is not None and model_power:
             # A design that is not measured has only its model's power: label it so.
             power = {"power_w": model_power, "idle_power_w": None,
                      "energy_j_per_item": model_power * value / batch if value > 0 else None}
             provenance.update({"power_w": "modeled", "energy_j_per_item": "modeled"})
-            methods["power_w"] = "FPGA analytical model: part static + dynamic per resource (docs/fpga-model.md)"
+            methods["power_w"] = (f"{backend.name} power model" if estimate.power_w is not None else
+                                  "FPGA analytical model: part static + dynamic per resource (docs/fpga-model.md)")
             methods["energy_j_per_item"] = "modeled power x modeled latency / batch"
         return Measurement(
             **base,
             **power,
-            status="ok",
+            status=status,
+            ranges=ranges,
             latency=latency,
             end_to_end=LatencyStats(e2e, e2e, e2e, e2e, e2e, e2e, 0.0, 0.0, 0) if e2e else None,
             throughput_items_s=estimate.throughput_items_s,

@@ -1,9 +1,20 @@
 """The stored record of one measurement (versioned with :data:`SCHEMA_VERSION`).
 
 One :class:`Measurement` is one (workload, backend, batch, scenario, config) point. Raw samples
-are kept; statistics are derived from them. Every figure has a provenance label in
-``provenance`` (``measured`` / ``simulated`` / ``reported`` / ``modeled``) and a method in
-``methods`` (which timer, sensor or model produced it).
+are kept; statistics are derived from them. A record says three things apart:
+
+* ``status`` — what happened: ``ok`` (output checked against the float64 reference, within
+  tolerance), ``invalid`` (output wrong), ``error``, ``unavailable``, ``unsupported``,
+  ``model-only`` (no output was produced: every figure comes from a model) or ``does-not-fit``
+  (output right in simulation, but the design exceeds its part). ``valid`` is ``status == "ok"``;
+  whether a record may be ranked is decided in one place, :func:`accelbench.results.rank.rankable`.
+* ``provenance`` — how each figure was obtained: ``measured`` / ``simulated`` / ``reported`` /
+  ``modeled`` (``unknown`` only for figures migrated from stores that did not label them). A
+  figure without a label cannot be constructed: :class:`Measurement` raises.
+* ``quality`` — how trustworthy the timing is (:class:`Quality`: verdict ``ok`` / ``noisy`` /
+  ``contended``, run-queue wait, confidence-interval width); present on every timed record.
+
+``methods`` says which timer, sensor or model produced each figure.
 
 ``to_json`` gives the stable JSON the CLI prints (see the README); ``from_json`` reads it back.
 """
@@ -17,10 +28,21 @@ from typing import Any, Literal
 from accelbench.errors import UserError
 
 #: Bump when a stored field changes meaning; :mod:`accelbench.results.migrate` upgrades old data.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-Status = Literal["ok", "invalid", "unsupported", "unavailable", "error"]
-PROVENANCE_KINDS = ("measured", "simulated", "reported", "modeled")
+Status = Literal["ok", "invalid", "unsupported", "unavailable", "error", "model-only", "does-not-fit"]
+STATUSES: tuple[str, ...] = ("ok", "invalid", "unsupported", "unavailable", "error", "model-only", "does-not-fit")
+#: Statuses whose figures exist but must never be ranked (own report section, never a winner).
+UNRANKED_WITH_FIGURES: tuple[str, ...] = ("model-only", "does-not-fit")
+PROVENANCE_KINDS = ("measured", "simulated", "reported", "modeled", "unknown")
+Verdict = Literal["ok", "noisy", "contended"]
+VERDICTS: tuple[str, ...] = ("ok", "noisy", "contended")
+
+#: Top-level figures that must carry a provenance label whenever they are present.
+LABELLED_FIGURES: tuple[str, ...] = (
+    "latency", "end_to_end", "throughput_items_s", "achieved_flops_s", "achieved_bytes_s",
+    "power_w", "idle_power_w", "energy_j_per_item", "error", "accuracy",
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +73,40 @@ class ErrorMetrics:
     mean_abs: float
     rtol: float
     argmax_agreement: float | None = None
+
+
+@dataclass(frozen=True)
+class Quality:
+    """How trustworthy a timed measurement is (see docs/timing-quality.md).
+
+    ``verdict``: ``ok``; ``noisy`` (the median's confidence interval stayed wider than the target
+    when the budget ran out, or the tail is far from the median); ``contended`` (the process's
+    threads waited for a CPU for more than the threshold fraction of the samples' wall time).
+    ``run_delay_fraction`` is the worst thread's run-queue wait over the samples' wall time,
+    ``run_delay_fraction_mean`` the average over threads; ``ci_rel`` the relative half-width of
+    the median's 95 % CI; ``tail_ratio`` max(p99, mean) / p50; ``cpu_utilisation`` process CPU time
+    over wall time divided by the threads used; ``source`` names the counters (``schedstat``,
+    ``rusage`` or ``none``); ``retries`` counts contended samples dropped and re-taken;
+    ``processes`` the worker processes pooled and ``between_process_rel`` their medians' spread.
+    """
+
+    verdict: Verdict
+    run_delay_fraction: float | None = None
+    run_delay_fraction_mean: float | None = None
+    ci_rel: float | None = None
+    tail_ratio: float | None = None
+    cpu_utilisation: float | None = None
+    involuntary_switches: int | None = None
+    source: str = "none"
+    reason: str = ""
+    retries: int = 0
+    dropped_samples: int = 0
+    processes: int = 1
+    between_process_rel: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"quality verdict must be one of {VERDICTS}, got {self.verdict!r}")
 
 
 @dataclass(frozen=True)
@@ -95,16 +151,36 @@ class Measurement:
     notes: tuple[str, ...] = ()
     sweep_id: str | None = None
     task_key: str | None = None
+    #: Timing quality; None only for records that were not timed (modeled, skipped, failed).
+    quality: Quality | None = None
+    #: Accuracy on the user's data: {"metric": "top1"|"mse"|"psnr_db", "value": float, "n": int}.
+    accuracy: dict[str, Any] | None = None
+    #: Low/high bounds of modeled figures: figure name -> [low, high] (same unit as the figure).
+    ranges: dict[str, list[float]] = field(default_factory=dict)
+    #: Intra-op threads the backend used: {"torch": 2, "blas": 2, "numba": 2, "numba_layer": "omp"}.
+    threads: dict[str, Any] | None = None
+    #: Scenario-specific results (server: offered/achieved QPS, VALID/INVALID, probes).
+    scenario_detail: dict[str, Any] | None = None
+    #: What an ingested file said about this benchmark that has no other field (group, params...).
+    extra: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     @property
     def valid(self) -> bool:
+        """True only for ``status == "ok"`` (output checked and within tolerance)."""
         return self.status == "ok"
 
     def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
         for figure, kind in self.provenance.items():
             if kind not in PROVENANCE_KINDS:
                 raise ValueError(f"provenance of {figure!r} must be one of {PROVENANCE_KINDS}, got {kind!r}")
+        missing = [name for name in LABELLED_FIGURES
+                   if getattr(self, name) is not None and name not in self.provenance]
+        if missing:
+            raise ValueError(f"figure(s) {', '.join(missing)} of {self.backend}/{self.workload} have no provenance "
+                             "label: every stored figure must say how it was obtained")
 
     # -- JSON --------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
@@ -134,6 +210,9 @@ class Measurement:
             "idle_power_w": self.idle_power_w,
             "energy_j_per_item": self.energy_j_per_item,
             "fpga": self.fpga,
+            "quality": asdict(self.quality) if self.quality else None,
+            "accuracy": self.accuracy,
+            "ranges": {key: list(value) for key, value in self.ranges.items()},
             "provenance": dict(self.provenance),
             "methods": dict(self.methods),
             # Full detail, so a record read back from JSON is the same record.
@@ -153,6 +232,9 @@ class Measurement:
                 "notes": list(self.notes),
                 "sweep_id": self.sweep_id,
                 "task_key": self.task_key,
+                "threads": self.threads,
+                "scenario_detail": self.scenario_detail,
+                "extra": self.extra,
             },
             "schema_version": self.schema_version,
         }
@@ -171,7 +253,9 @@ class Measurement:
         latency = detail.get("latency")
         e2e = detail.get("end_to_end")
         error = data.get("error")
+        quality = data.get("quality")
         known = {f.name for f in fields(ErrorMetrics)}
+        known_quality = {f.name for f in fields(Quality)}
         return cls(
             run_id=data["run_id"],
             measurement_id=data["measurement_id"],
@@ -211,6 +295,12 @@ class Measurement:
             notes=tuple(detail.get("notes") or ()),
             sweep_id=detail.get("sweep_id"),
             task_key=detail.get("task_key"),
+            quality=Quality(**{k: v for k, v in quality.items() if k in known_quality}) if quality else None,
+            accuracy=data.get("accuracy"),
+            ranges={key: list(value) for key, value in (data.get("ranges") or {}).items()},
+            threads=detail.get("threads"),
+            scenario_detail=detail.get("scenario_detail"),
+            extra=dict(detail.get("extra") or {}),
             schema_version=int(version),
         )
 

@@ -30,7 +30,15 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at VARCHAR,
     command VARCHAR,
     status VARCHAR,
-    environment JSON
+    environment JSON,
+    host VARCHAR,
+    pid BIGINT,
+    heartbeat_at VARCHAR,
+    commit_id VARCHAR,
+    branch VARCHAR,
+    dirty BOOLEAN,
+    commit_time VARCHAR,
+    label VARCHAR
 );
 CREATE TABLE IF NOT EXISTS measurements (
     measurement_id VARCHAR PRIMARY KEY,
@@ -41,7 +49,7 @@ CREATE TABLE IF NOT EXISTS measurements (
     params_hash VARCHAR,
     backend VARCHAR,
     family VARCHAR,
-    batch INTEGER,
+    batch BIGINT,
     scenario VARCHAR,
     status VARCHAR,
     valid BOOLEAN,
@@ -62,6 +70,7 @@ CREATE TABLE IF NOT EXISTS measurements (
     sweep_id VARCHAR,
     task_key VARCHAR,
     schema_version INTEGER,
+    quality_verdict VARCHAR,
     record JSON
 );
 """
@@ -72,8 +81,12 @@ FLAT_COLUMNS = (
     "batch", "scenario", "status", "valid", "invalid_reason", "latency_p50_s", "latency_p90_s",
     "latency_p99_s", "latency_mean_s", "latency_min_s", "end_to_end_p50_s", "throughput_items_s",
     "achieved_flops_s", "achieved_bytes_s", "power_w", "energy_j_per_item", "error_rel",
-    "latency_provenance", "sweep_id", "task_key", "schema_version",
+    "latency_provenance", "sweep_id", "task_key", "schema_version", "quality_verdict",
 )
+
+#: Columns of ``runs`` that say where a run came from (host/pid/heartbeat detect abandoned runs;
+#: commit/branch/dirty/label tie it to the code under test).
+ORIGIN_COLUMNS = ("host", "pid", "heartbeat_at", "commit_id", "branch", "dirty", "commit_time", "label")
 
 
 def _flat(m: Measurement) -> tuple[Any, ...]:
@@ -86,6 +99,7 @@ def _flat(m: Measurement) -> tuple[Any, ...]:
         m.end_to_end.p50_s if m.end_to_end else None, m.throughput_items_s, m.achieved_flops_s,
         m.achieved_bytes_s, m.power_w, m.energy_j_per_item, m.error.rel if m.error else None,
         m.provenance.get("latency"), m.sweep_id, m.task_key, m.schema_version,
+        m.quality.verdict if m.quality else None,
     )
 
 
@@ -97,11 +111,32 @@ class Store:
         self.path = path
 
     # -- writing -----------------------------------------------------------------------------
-    def begin_run(self, run_id: str, command: str, environment: dict[str, Any], started_at: str) -> None:
+    def begin_run(
+        self,
+        run_id: str,
+        command: str,
+        environment: dict[str, Any],
+        started_at: str,
+        origin: dict[str, Any] | None = None,
+    ) -> None:
+        """Insert a ``running`` run. ``origin`` may give any of :data:`ORIGIN_COLUMNS`; host and
+        pid default to this process's, heartbeat to ``started_at``."""
+        import os
+        import socket
+
+        values = {"host": socket.gethostname(), "pid": os.getpid(), "heartbeat_at": started_at,
+                  **{k: v for k, v in (origin or {}).items() if v is not None}}
+        unknown = set(values) - set(ORIGIN_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown run origin field(s): {', '.join(sorted(unknown))}")
         self.con.execute(
-            "INSERT INTO runs VALUES (?, ?, NULL, ?, 'running', ?)",
-            [run_id, started_at, command, json.dumps(environment)],
+            f"INSERT INTO runs VALUES (?, ?, NULL, ?, 'running', ?, {', '.join('?' for _ in ORIGIN_COLUMNS)})",
+            [run_id, started_at, command, json.dumps(environment), *(values.get(k) for k in ORIGIN_COLUMNS)],
         )
+
+    def heartbeat(self, run_id: str, at: str) -> None:
+        """Record that the process running ``run_id`` is alive at ``at`` (ISO time)."""
+        self.con.execute("UPDATE runs SET heartbeat_at = ? WHERE run_id = ?", [at, run_id])
 
     def finish_run(self, run_id: str, finished_at: str, status: str = "finished") -> None:
         self.con.execute(
@@ -118,10 +153,9 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------------
     def runs(self) -> list[dict[str, Any]]:
-        rows = self.con.execute(
-            "SELECT run_id, started_at, finished_at, command, status FROM runs ORDER BY started_at, run_id"
-        ).fetchall()
-        keys = ("run_id", "started_at", "finished_at", "command", "status")
+        """Every run, oldest first: id, times, command, status and the :data:`ORIGIN_COLUMNS`."""
+        keys = ("run_id", "started_at", "finished_at", "command", "status", *ORIGIN_COLUMNS)
+        rows = self.con.execute(f"SELECT {', '.join(keys)} FROM runs ORDER BY started_at, run_id").fetchall()
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def run_environment(self, run_id: str) -> dict[str, Any]:

@@ -9,14 +9,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from accelbench.backends.fake import FakeBackend
 from accelbench.errors import UserError
+from accelbench.kinds import make_workload
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner
 from accelbench.results.migrate import migrate
-from accelbench.results.record import Measurement
+from accelbench.results.record import SCHEMA_VERSION, Measurement
 from accelbench.results.store import open_store
-from accelbench.workload import make_workload
+from tests.fakes import FakeBackend
 
 FAST = RunPolicy(budget_s=0.02, min_samples=3, warmup_s=0.0)
 
@@ -110,7 +110,7 @@ def test_unknown_schema_version_is_refused_with_the_migrate_command(store_path: 
 def test_migrate_refuses_a_store_from_the_future(store_path: Path) -> None:
     with open_store(store_path):
         pass
-    assert migrate(store_path) == (1, 1)
+    assert migrate(store_path) == (SCHEMA_VERSION, SCHEMA_VERSION)
     con = duckdb.connect(str(store_path))
     con.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
     con.close()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from accelbench.backends.base import Availability, Prepared
-from accelbench.backends.fake import FakeBackend, ModeledFakeBackend
+from tests.fakes import FakeBackend, ModeledFakeBackend
 from accelbench.errors import UserError
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import PowerFields, Runner
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 GEMM = make_workload("gemm", {"m": 8, "n": 8, "k": 8})
 FAST = RunPolicy(budget_s=0.05, min_samples=5, warmup_s=0.0)
@@ -99,7 +99,9 @@ def test_backends_with_transfers_get_end_to_end_latency() -> None:
 
 def test_power_hook_figures_and_provenance_land_in_the_record() -> None:
     def hook(backend: object, prepared: object, inputs: object, batch: int) -> PowerFields:
-        return PowerFields(10.0, 2.0, 0.01, {"meter": "test"}, {"power_w": "modeled"}, {"power_w": "test"})
+        return PowerFields(10.0, 2.0, 0.01, {"meter": "test"},
+                           {"power_w": "modeled", "idle_power_w": "modeled", "energy_j_per_item": "modeled"},
+                           {"power_w": "test"})
 
     m = Runner(FAST, "r", power_hook=hook).measure(FakeBackend(), GEMM, 1)
     assert (m.power_w, m.idle_power_w, m.energy_j_per_item) == (10.0, 2.0, 0.01)
