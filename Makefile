@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.bootstrapped
 STORE ?= accelbench.duckdb
-EXTRAS ?= gpu,fpga,dist,power,dev
+EXTRAS ?= gpu,fpga,dist,power,onnx,quant,dev
 # torch from PyPI without a pin pulls multi-GB CUDA builds; 2.13.0 is the CPU wheel on this machine.
 TORCH ?= torch==2.13.0
 

@@ -18,8 +18,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def fake_backends() -> Iterator[list[str]]:
     """Register the fake backends for the duration of a test."""
-    register_backend("fake", "accelbench.backends.fake:FakeBackend")
-    register_backend("fake-modeled", "accelbench.backends.fake:ModeledFakeBackend")
+    register_backend("fake", "tests.fakes:FakeBackend")
+    register_backend("fake-modeled", "tests.fakes:ModeledFakeBackend")
     yield ["fake", "fake-modeled"]
     unregister_backend("fake")
     unregister_backend("fake-modeled")

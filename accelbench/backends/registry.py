@@ -1,8 +1,10 @@
 """Find backends by name without importing any framework until one is asked for.
 
 Backends are registered through the entry-point group ``accelbench.backends`` (``name =
-"module:Class"``). The built-in table below is the same list, so a source checkout that was never
-installed still works; a third-party package adds backends through its own entry points.
+"module:Class"``): pyproject.toml's table is the one list of shipped backends (a test checks
+that every backend module in the package is in it), and a third-party package adds backends
+through its own entry points. ``--plugin file.py`` and :func:`register_backend` add backends for
+one process.
 """
 
 from __future__ import annotations
@@ -15,18 +17,6 @@ from accelbench.backends.base import Availability, Backend, BaseBackend, Family
 from accelbench.errors import UserError
 
 ENTRY_POINT_GROUP = "accelbench.backends"
-
-#: DESIGN.md's backend table, in display order.
-BUILTIN: dict[str, str] = {
-    "cpu-numpy": "accelbench.backends.cpu_numpy:NumpyBackend",
-    "cpu-torch": "accelbench.backends.cpu_torch:TorchCpuBackend",
-    "cpu-numba": "accelbench.backends.cpu_numba:NumbaCpuBackend",
-    "gpu-torch": "accelbench.backends.gpu_torch:TorchCudaBackend",
-    "gpu-cupy": "accelbench.backends.gpu_cupy:CupyBackend",
-    "gpu-numba": "accelbench.backends.gpu_numba:NumbaCudaBackend",
-    "fpga-hls4ml": "accelbench.backends.fpga_hls4ml:Hls4mlBackend",
-    "fpga-pynq": "accelbench.backends.fpga_pynq:PynqBackend",
-}
 
 
 #: Backends registered at run time (tests, notebooks): name -> "module:Class".
@@ -46,15 +36,18 @@ def unregister_backend(name: str) -> None:
     get_backend.cache_clear()
 
 
+_FAMILY_ORDER = {"cpu": 0, "gpu": 1, "fpga": 2}
+
+
 def _targets() -> dict[str, str]:
-    targets = {**BUILTIN, **_RUNTIME}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        targets.setdefault(ep.name, ep.value)
-    return targets
+    found = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    found.update(_RUNTIME)
+    order = sorted(found, key=lambda name: (_FAMILY_ORDER.get(name.split("-", 1)[0], 3), name))
+    return {name: found[name] for name in order}
 
 
 def backend_names() -> list[str]:
-    """Every registered backend name (built-in first), without importing any of them."""
+    """Every registered backend name (by family: cpu, gpu, fpga; then by name), importing none."""
     return list(_targets())
 
 

@@ -1,31 +1,35 @@
 """Extension point: backend- and feature-specific option groups of ``accelbench run``.
 
-Each module named in :data:`GROUPS` exposes
+Each option-group module exposes
 
 * ``add_arguments(parser)`` — add its flags (in its own argument group);
 * ``apply(args, setup)`` — validate them (raising UserError *before* anything is stored) and
   put what they mean into ``setup``: configuration keys every backend's ``prepare`` receives,
   or a power hook for the runner.
 
-Commands that run workloads (``run``, ``sweep``, ``fpga explore``) call :func:`add_all` and
-:func:`apply_all`, so a new option group reaches all of them at once.
+Every module of :mod:`accelbench.commands` whose name ends in ``_options`` (this one aside) is a group (in name
+order): adding a group is adding one such module. Commands that run workloads (``run``,
+``sweep``, ``fpga explore``) call :func:`add_all` and :func:`apply_all`, so a new option group
+reaches all of them at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 from dataclasses import dataclass, field
 from typing import Any
 
+import accelbench.commands
 from accelbench.measure.runner import PowerHook
 
-#: Modules contributing option groups, in help order.
-GROUPS: list[str] = [
-    "accelbench.commands.fpga_options",
-    "accelbench.commands.power_options",
-    "accelbench.commands.board_options",
-]
+
+def groups() -> list[str]:
+    """Modules contributing option groups: ``accelbench.commands.*_options``, in name order."""
+    names = [info.name for info in pkgutil.iter_modules(accelbench.commands.__path__)
+             if info.name.endswith("_options") and info.name != "run_options"]
+    return [f"accelbench.commands.{name}" for name in sorted(names)]
 
 
 @dataclass
@@ -42,11 +46,11 @@ class RunSetup:
 
 
 def add_all(parser: argparse.ArgumentParser) -> None:
-    for name in GROUPS:
+    for name in groups():
         importlib.import_module(name).add_arguments(parser)
 
 
 def apply_all(args: argparse.Namespace, setup: RunSetup) -> RunSetup:
-    for name in GROUPS:
+    for name in groups():
         importlib.import_module(name).apply(args, setup)
     return setup

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from accelbench.backends.base import Family, Prepared
-from accelbench.backends.fake import FakeBackend
+from tests.fakes import FakeBackend
 from accelbench.backends.registry import get_backend
 from accelbench.errors import UserError
 from accelbench.measure.policy import RunPolicy
@@ -21,7 +21,8 @@ from accelbench.measure.power_window import PowerOptions, make_power_hook, measu
 from accelbench.measure.runner import PowerFields, Runner
 from accelbench.power.base import PowerReading
 from accelbench.power.select import MeterConfig
-from accelbench.workload import Workload, make_workload
+from accelbench.workload import Workload
+from accelbench.kinds import make_workload
 from tests.power_fakes import FakeNvml, add_uj, make_powercap
 
 FAST = RunPolicy(budget_s=0.05, min_samples=5, warmup_s=0.0)

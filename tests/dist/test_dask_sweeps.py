@@ -22,7 +22,7 @@ from accelbench.plan import Task, expand
 from accelbench.results.store import open_store
 from accelbench.suites import SuiteEntry
 from accelbench.sweep import pending
-from accelbench.workload import make_workload
+from accelbench.kinds import make_workload
 
 POLICY = RunPolicy(budget_s=0.05, min_samples=3, warmup_s=0.0, seed=1234)
 
@@ -46,8 +46,8 @@ def client() -> Iterator[Client]:
 
 @pytest.fixture(autouse=True)
 def fakes() -> Iterator[None]:
-    register_backend("fake", "accelbench.backends.fake:FakeBackend")
-    register_backend("fake-board", "accelbench.backends.fake:FakeBoardBackend")
+    register_backend("fake", "tests.fakes:FakeBackend")
+    register_backend("fake-board", "tests.fakes:FakeBoardBackend")
     yield
     unregister_backend("fake")
     unregister_backend("fake-board")

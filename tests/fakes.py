@@ -1,11 +1,13 @@
-"""A hardware-free fake backend (tinygrad's NULL device idea) for tests and dry runs.
+"""Test doubles: a hardware-free fake backend (tinygrad's NULL device idea) for the test suite.
+
+They live with the tests, not in the installed package (which exposes only real backends).
 
 It computes the workload's reference in the workload's dtype, so it is numerically valid, and
 its behaviour can be bent through ``prepare`` config to exercise every runner path in
 milliseconds: ``fake_delay_s`` (busy-wait per call), ``fake_error`` (scale of noise added to the
 output, to fail the correctness gate), ``fake_raise`` (raise in run), ``fake_modeled_s`` (declare
-modeled timing with this latency). It is not registered by default; tests register it with
-:func:`accelbench.backends.registry.register_backend`.
+modeled timing with this latency). Tests register them with :func:`accelbench.backends.registry.register_backend` (the
+``fake_backends`` fixture in tests/conftest.py).
 """
 
 from __future__ import annotations
