@@ -42,17 +42,22 @@ def expand(
     scenario: str,
     batches: Sequence[int] | None = None,
     configs: Iterable[Mapping[str, Any]] = ({},),
+    backend_configs: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> list[Task]:
     """Every (entry, batch, config, backend) combination, in that nesting order.
 
     ``batches`` overrides each entry's own batch list; without either, the workload's default.
+    ``backend_configs`` gives some backends their own list of configurations (design points such
+    as FPGA reuse factors, or one modeled GPU each) instead of ``configs``, so a variant of one
+    backend does not multiply the tasks of the others.
     """
     config_list = [dict(c) for c in configs] or [{}]
+    own = {name: [dict(c) for c in cs] for name, cs in (backend_configs or {}).items() if cs}
     tasks: list[Task] = []
     for entry in entries:
         entry_batches = batches or entry.batches or (entry.workload.default_batch,)
         for batch in entry_batches:
-            for config in config_list:
-                for backend in backends:
+            for backend in backends:
+                for config in own.get(backend, config_list):
                     tasks.append(Task(entry.workload, backend, int(batch), scenario, config))
     return tasks

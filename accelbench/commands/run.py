@@ -96,7 +96,8 @@ def build_tasks(args: argparse.Namespace, policy: RunPolicy) -> tuple[list[Task]
             raise UserError(f"--config expects KEY=VALUE, got {item!r}")
         setup.config[key.strip()] = parse_value(value)
     run_options.apply_all(args, setup)
-    tasks = expand(entries, backends, policy.scenario, batches, setup.configs())
+    backends.extend(name for name in setup.extra_backends if name not in backends)
+    tasks = expand(entries, backends, policy.scenario, batches, setup.configs(), setup.backend_configs())
     return tasks, setup
 
 

@@ -38,11 +38,21 @@ class RunSetup:
 
     config: dict[str, Any] = field(default_factory=dict)
     power_hook: PowerHook | None = None
-    #: Extra configurations to sweep over (each merged over ``config``), e.g. FPGA reuse factors.
+    #: Extra configurations to sweep over (each merged over ``config``) for every backend.
     variants: list[dict[str, Any]] = field(default_factory=list)
+    #: Configurations of one backend only (each merged over ``config``), e.g. FPGA reuse factors
+    #: for fpga-hls4ml or one modeled GPU per entry for gpu-model.
+    backend_variants: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Backends an option adds to the run whatever --backends says (e.g. --model-gpu -> gpu-model).
+    extra_backends: list[str] = field(default_factory=list)
 
     def configs(self) -> list[dict[str, Any]]:
         return [{**self.config, **variant} for variant in self.variants] or [dict(self.config)]
+
+    def backend_configs(self) -> dict[str, list[dict[str, Any]]]:
+        """Per-backend configuration lists (``configs()`` crossed with that backend's variants)."""
+        return {name: [{**base, **variant} for base in self.configs() for variant in variants]
+                for name, variants in self.backend_variants.items() if variants}
 
 
 def add_all(parser: argparse.ArgumentParser) -> None:
