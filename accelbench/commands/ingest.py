@@ -1,4 +1,7 @@
-"""``accelbench ingest FILE.json``: pytest-benchmark JSON (accelbench's or any) into the store."""
+"""``accelbench ingest FILE.json``: pytest-benchmark JSON (accelbench's or any) into the store.
+
+The run keeps the file's commit, machine and time; the same file (same bytes) is ingested once.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from accelbench.commands.common import add_store, stderr
+from accelbench.errors import UserError
 
 
 def register(sub: Any) -> None:
@@ -19,19 +23,22 @@ def register(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from accelbench.results.ingest import load, measurements
+    from accelbench.results.ingest import already_ingested, read
     from accelbench.results.store import open_store
 
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    records = measurements(args.file, run_id, now)  # everything validated before the store is touched
-    machine = load(args.file).get("machine_info", {})
+    ingested = read(args.file, run_id, now)  # everything validated before the store is touched
     with open_store(args.store) as store:
-        store.begin_run(run_id, f"accelbench ingest {args.file}", {"ingested_from": str(args.file),
-                        "machine_info": machine}, now)
-        for m in records:
+        earlier = already_ingested(store, ingested.sha256)
+        if earlier:
+            raise UserError(f"{args.file} was already ingested as run {earlier} (same content, sha256 "
+                            f"{ingested.sha256[:12]}); nothing stored")
+        store.begin_run(run_id, f"accelbench ingest {args.file}", ingested.environment, ingested.started_at,
+                        ingested.origin)
+        for m in ingested.records:
             store.append(m)
         store.finish_run(run_id, datetime.now(UTC).isoformat(timespec="seconds"))
-    stderr(f"ingested {len(records)} benchmark(s) from {args.file} as run {run_id} into {args.store}")
+    stderr(f"ingested {len(ingested.records)} benchmark(s) from {args.file} as run {run_id} into {args.store}")
     print(run_id)
     return 0

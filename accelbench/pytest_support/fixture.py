@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from accelbench.results.record import Measurement
 from accelbench.workload import Workload
+
+if TYPE_CHECKING:
+    from accelbench.pytest_support.session import SessionState
 
 
 def _feed_pytest_benchmark(benchmark: Any, m: Measurement) -> None:
@@ -45,12 +48,24 @@ def extra_info(m: Measurement) -> dict[str, Any]:
     }
 
 
-def make_measure(benchmark: Any, request: pytest.FixtureRequest) -> Callable[..., Measurement]:
+def _benchmark_fixture(request: pytest.FixtureRequest) -> Any:
+    """pytest-benchmark's ``benchmark`` fixture, or None when pytest-benchmark is not loaded."""
+    try:
+        return request.getfixturevalue("benchmark")
+    except pytest.FixtureLookupError:
+        return None
+
+
+def make_measure(request: pytest.FixtureRequest, state: SessionState) -> Callable[..., Measurement]:
     from accelbench.backends.registry import get_backend
     from accelbench.measure.policy import RunPolicy
     from accelbench.measure.runner import Runner
+    from accelbench.pytest_plugin import DEFAULT_BUDGET_S
+    from accelbench.pytest_support.hostlock import host_timing_lock
 
-    budget = float(request.config.getoption("--accel-budget-s") or 0.5)
+    text = request.config.getoption("accel_budget_s", None)
+    budget = float(text) if text else DEFAULT_BUDGET_S  # validated in pytest_configure
+    benchmark = _benchmark_fixture(request)
 
     def measure(workload: Workload | None = None, backend: str | None = None, batch: int | None = None,
                 config: Mapping[str, Any] | None = None) -> Measurement:
@@ -59,15 +74,19 @@ def make_measure(benchmark: Any, request: pytest.FixtureRequest) -> Callable[...
         if workload is None or name is None:
             raise pytest.UsageError("accelbench(...) needs a workload and a backend (or accel_workload/accel_backend)")
         runner = Runner(RunPolicy(budget_s=budget), run_id=f"pytest-{request.node.name}")
-        m = runner.measure(get_backend(name), workload, batch or workload.default_batch, config or {})
-        benchmark.extra_info.update(extra_info(m))
+        with host_timing_lock():  # one timing per host at a time (pytest-xdist workers, parallel sessions)
+            m = runner.measure(get_backend(name), workload, batch or workload.default_batch, config or {})
+        state.add(m.to_json())
+        if benchmark is not None:
+            benchmark.extra_info.update(extra_info(m))
         if m.status == "unavailable":
             pytest.skip(f"{name} unavailable: {m.invalid_reason}")
         if m.status == "unsupported":
             pytest.xfail(f"{name} does not lower {workload.name}: {m.invalid_reason}")
         if not m.valid:
             pytest.fail(f"{workload.name} on {name}: {m.status}: {m.invalid_reason}", pytrace=False)
-        _feed_pytest_benchmark(benchmark, m)
+        if benchmark is not None:
+            _feed_pytest_benchmark(benchmark, m)
         return m
 
     return measure
