@@ -3,7 +3,8 @@
 Kernels are compiled at prepare time for the workload's dtypes (compile time never lands in a
 timed sample; it is recorded in the notes), and constant weights are laid out once for the
 kernels (GEMM's B is packed into column panels), as libraries do with constant weights.
-float16 workloads compute in float32 and return float16.
+float16 workloads compute in float32 and return float16. One lowering per kind in
+:attr:`NumbaCpuBackend.lowerings`, each handing the runner a bound callable.
 """
 
 from __future__ import annotations
@@ -22,9 +23,82 @@ from accelbench.kinds.rnn import RnnStepWorkload
 from accelbench.workload import Workload
 
 
+def _compute_dtype(workload: Workload) -> Any:
+    return np.float32 if workload.dtype == "float16" else workload.np_dtype
+
+
+def _weights(workload: Workload) -> dict[str, np.ndarray]:
+    dtype = _compute_dtype(workload)
+    return {key: np.ascontiguousarray(value, dtype=dtype) for key, value in workload.weights().items()}
+
+
+def _lower_gemm(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+    from accelbench.backends.numba_cpu.gemm import gemm_packed, pack_b
+
+    assert isinstance(workload, GemmWorkload)
+    b = _weights(workload)["b"]
+    bp = pack_b(np.ascontiguousarray(b.T if workload.params["trans_b"] else b))
+    trans_a, n = bool(workload.params["trans_a"]), workload.n
+
+    def gemm(a: np.ndarray) -> np.ndarray:
+        return gemm_packed(np.swapaxes(a, -1, -2) if trans_a else a, bp, n)
+
+    return Prepared(workload, config, call=gemm, notes=["B packed into column panels once (constant weight)"])
+
+
+def _lower_conv2d(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+    from accelbench.backends.numba_cpu.conv2d import conv2d_direct
+
+    assert isinstance(workload, Conv2dWorkload)
+    p, w = workload.params, _weights(workload)["w"]
+    pads = ((0, 0), (0, 0), (p["pad_h"], p["pad_h"]), (p["pad_w"], p["pad_w"]))
+
+    def conv(x: np.ndarray) -> np.ndarray:
+        return conv2d_direct(np.pad(x, pads), w, p["stride_h"], p["stride_w"], *workload.out_hw)
+
+    return Prepared(workload, config, call=conv)
+
+
+def _lower_rnn(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+    from accelbench.backends.numba_cpu import rnn
+
+    assert isinstance(workload, RnnStepWorkload)
+    h = _weights(workload)
+    args = (h["w_ih"], h["w_hh"], h["b_ih"], h["b_hh"])
+    single, cell = workload.timesteps == 1, workload.cell
+
+    def step(x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None = None) -> np.ndarray:
+        xs = x[:, None, :] if single else x
+        if cell == "vanilla":
+            return rnn.vanilla_steps(xs, h0, *args)
+        if cell == "lstm":
+            return rnn.lstm_steps(xs, h0, c0, *args)
+        return rnn.gru_steps(xs, h0, *args)
+
+    return Prepared(workload, config, call=step)
+
+
+def _lower_model(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+    from accelbench.backends.numba_cpu.gemm import gemm_packed, pack_b
+    from accelbench.backends.sequential import lower_sequential, run_ops
+
+    assert isinstance(workload, ModelWorkload)
+    ops, _ = lower_sequential(workload.module(), _compute_dtype(workload))
+    packed = {id(op.a): (pack_b(op.a), op.a.shape[1]) for op in ops if op.a is not None and op.kind == "dense"}
+
+    def matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        bp, n = packed[id(w)]
+        return gemm_packed(np.ascontiguousarray(x)[None], bp, n)[0]
+
+    return Prepared(workload, config, call=lambda x: run_ops(ops, x, matmul),
+                    notes=["dense layers on the hand-written GEMM kernel (weights packed once)"])
+
+
 class NumbaCpuBackend(BaseBackend):
     name = "cpu-numba"
     family = "cpu"
+    lowerings = {"gemm": _lower_gemm, "conv2d": _lower_conv2d, "rnn_step": _lower_rnn,  # noqa: RUF012
+                 "model": _lower_model}
 
     def available(self) -> Availability:
         try:
@@ -34,85 +108,26 @@ class NumbaCpuBackend(BaseBackend):
         return Availability(True, f"numba {numba.__version__}, {_config('NUMBA_NUM_THREADS')} threads")
 
     def supports(self, workload: Workload) -> Support:
-        if isinstance(workload, GemmWorkload | Conv2dWorkload | RnnStepWorkload):
-            return Support(True)
-        if isinstance(workload, ModelWorkload):
+        support = super().supports(workload)
+        if support.ok and isinstance(workload, ModelWorkload):
             from accelbench.backends.sequential import lower_sequential
 
-            _, reason = lower_sequential(workload.module(), self._compute_dtype(workload))
+            _, reason = lower_sequential(workload.module(), _compute_dtype(workload))
             return Support(not reason, f"cpu-numba: {reason}; use cpu-torch" if reason else "")
-        return Support(False, f"cpu-numba does not lower {workload.kind}")
-
-    def _compute_dtype(self, workload: Workload) -> Any:
-        return np.float32 if workload.dtype == "float16" else workload.np_dtype
+        return support
 
     def prepare(self, workload: Workload, config: Mapping[str, Any]) -> Prepared:
-        dtype = self._compute_dtype(workload)
-        weights = {key: np.ascontiguousarray(value, dtype=dtype) for key, value in workload.weights().items()}
-        handle: dict[str, Any] = {"dtype": dtype}
-        notes = []
-        if isinstance(workload, ModelWorkload):
-            from accelbench.backends.numba_cpu.gemm import pack_b
-            from accelbench.backends.sequential import lower_sequential
-
-            ops, _ = lower_sequential(workload.module(), dtype)
-            handle["ops"] = ops
-            handle["packed"] = {id(op.a): (pack_b(op.a), op.a.shape[1]) for op in ops if op.a is not None
-                                and op.kind == "dense"}
-            notes.append("dense layers on the hand-written GEMM kernel (weights packed once)")
-        elif isinstance(workload, GemmWorkload):
-            from accelbench.backends.numba_cpu.gemm import pack_b
-
-            b = weights["b"].T if workload.params["trans_b"] else weights["b"]
-            handle["bp"] = pack_b(np.ascontiguousarray(b))
-            notes.append("B packed into column panels once (constant weight)")
-        else:
-            handle.update(weights)
+        prepared = super().prepare(workload, config)
         if workload.dtype == "float16":
-            notes.append("float16 inputs computed in float32, output rounded to float16")
-        prepared = Prepared(workload, config, handle=handle, notes=notes)
+            prepared.notes.append("float16 inputs computed in float32, output rounded to float16")
         t0 = time.perf_counter()
         self.run(prepared, self.upload(prepared, workload.make_inputs(0, 1)))  # JIT-compile now
-        notes.append(f"JIT compile + first call {time.perf_counter() - t0:.2f} s")
+        prepared.notes.append(f"JIT compile + first call {time.perf_counter() - t0:.2f} s")
         return prepared
 
     def upload(self, prepared: Prepared, inputs: tuple[np.ndarray, ...]) -> Any:
-        dtype = prepared.handle["dtype"]
+        dtype = _compute_dtype(prepared.workload)
         return tuple(x if x.dtype == dtype else x.astype(dtype) for x in inputs)
-
-    def run(self, prepared: Prepared, device_inputs: Any) -> Any:
-        workload, h = prepared.workload, prepared.handle
-        if isinstance(workload, ModelWorkload):
-            from accelbench.backends.numba_cpu.gemm import gemm_packed
-            from accelbench.backends.sequential import run_ops
-
-            def matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-                packed, n = h["packed"][id(w)]
-                return gemm_packed(np.ascontiguousarray(x)[None], packed, n)[0]
-
-            return run_ops(h["ops"], device_inputs[0], matmul)
-        if isinstance(workload, GemmWorkload):
-            from accelbench.backends.numba_cpu.gemm import gemm_packed
-
-            a = np.swapaxes(device_inputs[0], -1, -2) if workload.params["trans_a"] else device_inputs[0]
-            return gemm_packed(a, h["bp"], workload.n)
-        if isinstance(workload, Conv2dWorkload):
-            from accelbench.backends.numba_cpu.conv2d import conv2d_direct
-
-            p = workload.params
-            x = np.pad(device_inputs[0], ((0, 0), (0, 0), (p["pad_h"], p["pad_h"]), (p["pad_w"], p["pad_w"])))
-            return conv2d_direct(x, h["w"], p["stride_h"], p["stride_w"], *workload.out_hw)
-        assert isinstance(workload, RnnStepWorkload)
-        from accelbench.backends.numba_cpu import rnn
-
-        x = device_inputs[0]
-        xs = x[:, None, :] if workload.timesteps == 1 else x
-        args = (h["w_ih"], h["w_hh"], h["b_ih"], h["b_hh"])
-        if workload.cell == "vanilla":
-            return rnn.vanilla_steps(xs, device_inputs[1], *args)
-        if workload.cell == "lstm":
-            return rnn.lstm_steps(xs, device_inputs[1], device_inputs[2], *args)
-        return rnn.gru_steps(xs, device_inputs[1], *args)
 
     def download(self, prepared: Prepared, device_output: Any) -> np.ndarray:
         return np.asarray(device_output).astype(prepared.workload.np_dtype, copy=False)

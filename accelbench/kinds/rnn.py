@@ -101,20 +101,37 @@ class RnnStepWorkload(Workload):
         x = inputs[0].astype(np.float64)
         h = inputs[1].astype(np.float64)
         c = inputs[2].astype(np.float64) if self.cell == "lstm" else None
-        xs = [x] if self.timesteps == 1 else [x[:, t] for t in range(self.timesteps)]
-        for xt in xs:
-            h, c = cell_step(self.cell, xt, h, c, w)
-        return h
+        return run_cell(self.cell, (x, h, c) if c is not None else (x, h), w)
 
 
-def _sigmoid(v: np.ndarray) -> np.ndarray:
+def run_cell(cell: str, inputs: tuple[np.ndarray, ...], w: dict[str, np.ndarray]) -> np.ndarray:
+    """The last hidden state after running ``cell`` over ``inputs`` = (x, h0[, c0]).
+
+    ``x`` is (batch, input_size) for one step or (batch, timesteps, input_size) for a sequence.
+    Computes in the inputs' dtype: the float64 reference and the NumPy lowering both use it.
+    """
+    x, h = inputs[0], inputs[1]
+    c = inputs[2] if cell == "lstm" else None
+    steps = [x] if x.ndim == 2 else [x[:, t] for t in range(x.shape[1])]
+    for xt in steps:
+        h, c = cell_step(cell, xt, h, c, w)
+    return h
+
+
+def sigmoid(v: np.ndarray) -> np.ndarray:
+    """The logistic function (PyTorch's gate nonlinearity)."""
     return 1.0 / (1.0 + np.exp(-v))
 
 
 def cell_step(
     cell: str, x: np.ndarray, h: np.ndarray, c: np.ndarray | None, w: dict[str, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """One cell step with PyTorch's equations; returns the new (h, c)."""
+    """One cell step with PyTorch's equations; returns the new (h, c).
+
+    This is the one host-side definition of the vanilla/LSTM/GRU gate equations: the float64
+    reference, the NumPy lowering and the hls4ml gate-graph builder use it; device kernels (Numba,
+    CUDA) keep their own code and their tests compare against it.
+    """
     gi = x @ w["w_ih"].T + w["b_ih"]
     gh = h @ w["w_hh"].T + w["b_hh"]
     if cell == "vanilla":
@@ -122,11 +139,11 @@ def cell_step(
     if cell == "lstm":
         assert c is not None
         i, f, g, o = np.split(gi + gh, 4, axis=-1)
-        c_new = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
-        return _sigmoid(o) * np.tanh(c_new), c_new
+        c_new = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+        return sigmoid(o) * np.tanh(c_new), c_new
     r_i, z_i, n_i = np.split(gi, 3, axis=-1)
     r_h, z_h, n_h = np.split(gh, 3, axis=-1)
-    r = _sigmoid(r_i + r_h)
-    z = _sigmoid(z_i + z_h)
+    r = sigmoid(r_i + r_h)
+    z = sigmoid(z_i + z_h)
     n = np.tanh(n_i + r * n_h)
     return (1.0 - z) * n + z * h, None
