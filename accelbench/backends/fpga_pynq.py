@@ -1,7 +1,10 @@
 """fpga-pynq: the hls4ml design on a PYNQ board through the board agent.
 
-The board is given with ``--board HOST:PORT --board-token-file F`` (or ``ACCELBENCH_BOARD`` /
-``ACCELBENCH_BOARD_TOKEN_FILE``). The bundle is sent once (cached by hash on the board); inputs
+The board is given with ``--board HOST:PORT --board-token-file F [--board-ca F]`` (or
+``ACCELBENCH_BOARD`` / ``ACCELBENCH_BOARD_TOKEN_FILE`` / ``ACCELBENCH_BOARD_CA``). The design's part,
+clock and modeled power come from the board (``--fpga-board``, else the board the agent reports,
+else ``pynq-z2``), never from the data-center default part; the record's ``fpga.board`` and
+``fpga.part`` say which, ``fpga.agent`` where it ran. The bundle is sent once (cached by hash on the board); inputs
 travel as .npy; outputs are checked against the float64 reference on the host. A real board's
 latency is measured by the board's timer around the DMA transfer and wait (``measured``), with
 bitstream load time recorded apart and rail power from the same runs. Against the emulated board
@@ -21,7 +24,9 @@ import numpy as np
 from accelbench.backends.base import Availability, BaseBackend, Estimate, Family, Prepared, Support, Timing
 from accelbench.workload import Workload
 
-BOARD_ENV, TOKEN_ENV = "ACCELBENCH_BOARD", "ACCELBENCH_BOARD_TOKEN_FILE"
+BOARD_ENV, TOKEN_ENV, CA_ENV = "ACCELBENCH_BOARD", "ACCELBENCH_BOARD_TOKEN_FILE", "ACCELBENCH_BOARD_CA"
+#: The board assumed when neither the user nor the agent names one.
+DEFAULT_BOARD = "pynq-z2"
 
 
 class PynqBackend(BaseBackend):
@@ -35,13 +40,14 @@ class PynqBackend(BaseBackend):
         self._clients: dict[str, Any] = {}
 
     def _client(self) -> Any:
-        from accelbench.board.client import BoardClient, read_token
+        from accelbench.board.client import BoardClient
+        from accelbench.board.token import read_token
 
         address, token_file = os.environ.get(BOARD_ENV), os.environ.get(TOKEN_ENV)
         if not address or not token_file:
             return None
         if address not in self._clients:
-            self._clients[address] = BoardClient(address, read_token(token_file))
+            self._clients[address] = BoardClient(address, read_token(token_file), ca=os.environ.get(CA_ENV) or None)
         return self._clients[address]
 
     def available(self) -> Availability:
@@ -67,13 +73,16 @@ class PynqBackend(BaseBackend):
         return Support(not reason, reason)
 
     def prepare(self, workload: Workload, config: Mapping[str, Any]) -> Prepared:
-        from accelbench.board.bundle import bundle_hash, emulation_bundle
-        from accelbench.fpga.config import KEYS, resolve_config
+        from accelbench.board.bundle import DESIGN_KEYS, bundle_hash, emulation_bundle
+        from accelbench.fpga.config import resolve_config
         from accelbench.fpga.lowering import lower
 
         client = self._client()
-        emulated = bool(client.hello()["emulated"])
-        fpga_config = {k: v for k, v in config.items() if k in KEYS}
+        hello = client.hello()
+        emulated = bool(hello["emulated"])
+        board = board_for(config, hello.get("board"))
+        fpga_config = {k: v for k, v in config.items() if k in DESIGN_KEYS and k != "fpga_part"}
+        fpga_config["fpga_board"] = board
         cfg = resolve_config(workload, fpga_config)
         lowered = lower(workload)
         io = {"input_shapes": [list(s) for s in lowered.input_shapes], "output_size": int(
@@ -86,9 +95,11 @@ class PynqBackend(BaseBackend):
         sent = client.ensure_bundle(files, digest)
         info = client.load(digest)
         self.timing = "modeled" if emulated else "device"
-        notes = [f"bundle {digest} {'sent' if sent else 'already on the board'}",
+        notes = [f"board {board}: part {cfg.part}, clock {cfg.clock_ns:g} ns",
+                 f"bundle {digest} {'sent' if sent else 'already on the board'}",
                  f"bitstream/design load {info['load_time_s']:.3f} s (measured on the board, not in latency)"]
-        figures: dict[str, Any] = {"fpga": {**(info.get("fpga") or {}), "board": client.address,
+        figures: dict[str, Any] = {"fpga": {"part": cfg.part, "clock_ns": cfg.clock_ns, **(info.get("fpga") or {}),
+                                            "board": board, "agent": client.address,
                                             "load_time_s": info["load_time_s"], "emulated": emulated}}
         provenance = {"error": "simulated" if emulated else "measured",
                       "fpga.load_time_s": "simulated" if emulated else "measured"}
@@ -151,6 +162,26 @@ class PynqBackend(BaseBackend):
 
     def device_info(self) -> dict[str, Any]:
         return {"device": f"board agent at {os.environ.get(BOARD_ENV, '?')}"}
+
+
+def board_for(config: Mapping[str, Any], agent_board: str | None) -> str:
+    """The board a design is made for: ``--fpga-board``, else the agent's, else :data:`DEFAULT_BOARD`.
+
+    A UserError when ``--fpga-board`` contradicts the agent's board or ``--fpga-part`` is not the
+    board's part (a PYNQ design's part is its board's).
+    """
+    from accelbench.errors import UserError
+    from accelbench.fpga.parts import get_board
+
+    given = config.get("fpga_board")
+    if given is not None and agent_board is not None and str(given) != agent_board:
+        raise UserError(f"--fpga-board {given} but the board agent drives a {agent_board}")
+    board = get_board(str(given or agent_board or DEFAULT_BOARD))
+    part = config.get("fpga_part")
+    if part is not None and str(part) != board.part:
+        raise UserError(f"--fpga-part {part} is not the part of board {board.name} ({board.part}): "
+                        f"fpga-pynq takes the part from the board (--fpga-board)")
+    return board.name
 
 
 def _prebuilt_bundle(workload: Workload, cfg: Any) -> dict[str, bytes]:

@@ -1,25 +1,25 @@
-"""The board protocol (version 1): length-prefixed JSON headers with raw binary attachments over TCP.
+"""The board protocol (version 2): what travels and what bounds it. See docs/board-protocol.md.
 
-A frame is ``!I`` header length, the UTF-8 JSON header, then the attachments whose byte sizes the
-header lists in ``sizes``. Every request carries ``token`` (compared in constant time), ``op``
-and ``version``. Limits bound the header, every attachment and their total, and arrays travel as
-``.npy`` bytes loaded with ``allow_pickle=False``. See docs/board-protocol.md.
+A connection starts with a plain handshake (the client names the protocol and version, the agent
+answers with a fresh nonce); every later frame is authenticated (:mod:`accelbench.board.auth`)
+and framed by :mod:`accelbench.board.frames`. Limits (set only by the agent) bound the header,
+the payload and every array; arrays travel as ``.npy`` bytes loaded with ``allow_pickle=False``.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import re
-import socket
-import struct
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-VERSION = 1
-_LENGTH = struct.Struct("!I")
+VERSION = 2
+PROTOCOL = "accelbench-board"
+#: Bytes an unauthenticated handshake frame may have (a version-1 request fits, to be told to upgrade).
+HANDSHAKE_MAX_BYTES = 4096
+UPGRADE = ("this board agent speaks board protocol version 2 and the client speaks version {client}: "
+           "upgrade accelbench on the host (the same version as on the board)")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 BUNDLE_SUFFIXES = (".bit", ".hwh", ".json", ".xclbin")
 
@@ -30,45 +30,12 @@ class ProtocolError(RuntimeError):
 
 @dataclass(frozen=True)
 class Limits:
+    """Sizes the agent accepts (bytes, array elements, dimensions); only the agent sets them."""
+
     max_header_bytes: int = 64 * 1024
     max_payload_bytes: int = 256 * 2**20
     max_array_elements: int = 2**26
     max_array_dims: int = 6
-
-
-def _recv_exact(sock: socket.socket, n: int) -> bytes:
-    chunks, got = [], 0
-    while got < n:
-        chunk = sock.recv(min(n - got, 1 << 20))
-        if not chunk:
-            raise ProtocolError("connection closed mid-message")
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
-
-
-def send(sock: socket.socket, header: dict[str, Any], attachments: list[bytes] | None = None) -> None:
-    attachments = attachments or []
-    body = json.dumps({**header, "sizes": [len(a) for a in attachments]}).encode()
-    sock.sendall(_LENGTH.pack(len(body)) + body + b"".join(attachments))
-
-
-def receive(sock: socket.socket, limits: Limits) -> tuple[dict[str, Any], list[bytes]]:
-    (length,) = _LENGTH.unpack(_recv_exact(sock, _LENGTH.size))
-    if length > limits.max_header_bytes:
-        raise ProtocolError(f"header of {length} bytes exceeds the limit of {limits.max_header_bytes}")
-    try:
-        header = json.loads(_recv_exact(sock, length))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ProtocolError("header is not JSON") from None
-    if not isinstance(header, dict):
-        raise ProtocolError("header is not a JSON object")
-    sizes = header.get("sizes", [])
-    if not isinstance(sizes, list) or not all(isinstance(s, int) and s >= 0 for s in sizes):
-        raise ProtocolError("`sizes` must be a list of byte counts")
-    if sum(sizes) > limits.max_payload_bytes:
-        raise ProtocolError(f"payload of {sum(sizes)} bytes exceeds the limit of {limits.max_payload_bytes}")
-    return header, [_recv_exact(sock, size) for size in sizes]
 
 
 def array_to_bytes(array: np.ndarray) -> bytes:

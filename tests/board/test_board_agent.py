@@ -22,13 +22,19 @@ from accelbench.measure.runner import Runner
 from accelbench.results.store import open_store
 from accelbench.kinds import make_workload
 
-TOKEN = "board-test-token"
+TOKEN = "3f1c9a7e5b2d4c6a8e0f1b3d5c7a9e2f4b6d8a0c2e4f6a8b1d3f5e7c9a0b2d4e"  # 256 bits, hex
+WRONG = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d"
+
+
+def write_private(path: Path, text: str) -> Path:
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
 MLP = make_workload("model", {"model": "mlp"})
 
 
 def start_agent(tmp: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    token = tmp / "token"
-    token.write_text(TOKEN)
+    token = write_private(tmp / "token", TOKEN)
     env = {**os.environ, "ACCELBENCH_CACHE_DIR": str(tmp / "cache")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "accelbench.cli", "board", "serve", "--host", "127.0.0.1", "--port", "0",
@@ -74,12 +80,11 @@ def test_happy_path_gives_a_valid_record_with_honest_provenance(board_env: str) 
 
 def test_wrong_token_is_refused(agent: tuple[str, Path]) -> None:
     with pytest.raises(BoardError, match="unauthorized: wrong token"):
-        BoardClient(agent[0], "not-the-token", timeout_s=10).hello()
+        BoardClient(agent[0], WRONG, timeout_s=10).hello()
 
 
 def test_wrong_token_on_the_cli_is_one_line_exit_2(agent: tuple[str, Path], tmp_path: Path) -> None:
-    bad = tmp_path / "bad"
-    bad.write_text("nope")
+    bad = write_private(tmp_path / "bad", WRONG)
     proc = subprocess.run([sys.executable, "-m", "accelbench.cli", "run", "mlp", "--backends", "fpga-pynq",
                            "--board", agent[0], "--board-token-file", str(bad), "--store", str(tmp_path / "s.duckdb")],
                           capture_output=True, text=True, timeout=120)
