@@ -67,11 +67,13 @@ def peak_flops_s(peak: GpuPeak, dtype: str, tensor_cores: bool = False) -> float
 
 def nvml_state(index: int = 0) -> dict[str, Any]:
     """GPU name, clocks, temperature, power state and limit from NVML; a reason when absent."""
-    try:
-        import pynvml
+    from accelbench.power.nvml import nvml_device
 
-        pynvml.nvmlInit()
-        handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+    try:
+        pynvml, handle = nvml_device(index)
+    except Exception as exc:  # no library, no driver or no device
+        return {"nvml": f"unavailable: {exc}"}
+    try:
         name = pynvml.nvmlDeviceGetName(handle)
         return {
             "name": name.decode() if isinstance(name, bytes) else str(name),
@@ -81,8 +83,10 @@ def nvml_state(index: int = 0) -> dict[str, Any]:
             "power_state": f"P{pynvml.nvmlDeviceGetPowerState(handle)}",
             "power_limit_w": pynvml.nvmlDeviceGetEnforcedPowerLimit(handle) / 1000.0,
         }
-    except Exception as exc:  # no library, no driver or no device
+    except Exception as exc:  # a query the device does not support
         return {"nvml": f"unavailable: {exc}"}
+    finally:
+        pynvml.nvmlShutdown()
 
 
 def device_summary(name: str, dtype: str = "float32") -> dict[str, Any]:
@@ -91,5 +95,7 @@ def device_summary(name: str, dtype: str = "float32") -> dict[str, Any]:
     peak = find_peak(name)
     if peak is not None:
         info["peak"] = {"name": peak.name, "flops_s": peak_flops_s(peak, dtype), "bytes_s": peak.memory_bytes_s,
-                        "source": peak.source}
+                        "source": peak.source,
+                        "flops_s_by_dtype": {d: peak_flops_s(peak, d, tensor_cores=True)
+                                             for d in ("float16", "float32", "float64")}}
     return info

@@ -1,9 +1,9 @@
 """PYNQ board rails: sampled ON the board, integrated on either side (measured).
 
-On the board, :class:`PynqRailsMeter` samples :func:`read_rails` (``pynq.get_rails()``: PMBus /
-XRT sensors; pynq exists only on the board's image and is imported lazily) on the usual sampling
-thread. The board agent sends :meth:`PynqRailsMeter.rail_samples` over the wire, in the shape
-both sides use::
+On the board, the board device (:mod:`accelbench.board.device`) samples :func:`read_rails`
+(``pynq.get_rails()``: PMBus / XRT sensors; pynq exists only on the board's image and is imported
+lazily) on a thread over the timed runs, and the agent sends the samples over the wire, in the
+shape both sides use::
 
     {"VCCINT": [[t_s, watts], ...], "VCCAUX": [[t_s, watts], ...], ...}
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from accelbench.power.base import PowerReading, SamplingMeter
+from accelbench.power.base import PowerReading
 from accelbench.power.integrate import trapezoid_j
 
 #: Rail samples on the wire: rail name -> [[t_s, watts], ...].
@@ -58,42 +58,3 @@ def reading_from_rail_samples(samples: RailSamples) -> PowerReading:
         domains=domains,
     )
 
-
-class PynqRailsMeter(SamplingMeter):
-    """Board power from the PYNQ rail sensors; runs on the board (the agent), not on the host."""
-
-    name = "pynq-rails"
-    provenance = "measured"
-    update_period_s = 0.02  # PMBus regulators refresh their telemetry every few to tens of ms
-
-    def __init__(self, interval_s: float = 0.02) -> None:
-        super().__init__(interval_s)
-
-    @property
-    def method(self) -> str:
-        return f"PYNQ board rails sampled every {self.interval_s:g} s on the board, trapezoid-integrated"
-
-    def available(self) -> tuple[bool, str]:
-        try:
-            rails = read_rails()
-        except ImportError:
-            return False, "pynq is not importable: rails are read on the board by the board agent (fpga-pynq)"
-        except Exception as exc:  # no PMBus/XRT sensors on this board image
-            return False, f"pynq.get_rails() failed: {exc}"
-        if not rails:
-            return False, "pynq.get_rails() found no rail with a power sensor on this board"
-        return True, f"PYNQ rails {', '.join(sorted(rails))}"
-
-    def _sample(self) -> dict[str, float]:
-        return read_rails()
-
-    def rail_samples(self) -> dict[str, list[list[float]]]:
-        """The window's samples in the wire shape ``{rail: [[t_s, W], ...]}``."""
-        out: dict[str, list[list[float]]] = {}
-        for t_s, rails in self._check():
-            for rail, watts in rails.items():
-                out.setdefault(rail, []).append([t_s, watts])
-        return out
-
-    def reading(self) -> PowerReading:
-        return reading_from_rail_samples(self.rail_samples())
