@@ -25,14 +25,18 @@ run: $(STAMP)
 	$(BIN)/accelbench run smoke --store $(STORE)
 	$(BIN)/accelbench report --store $(STORE) --last --out reports/out/latest
 
-# Debian packages the tests use (headless Chromium for the report browser test).
+# Debian packages the tests use: headless Chromium (report browser test), TBB (libtbb-dev: the
+# HIP-CPU tier runs kernels/*.cu on CPU threads). Not root or no apt-get: the tests skip with the reason.
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	dpkg -s libtbb-dev >/dev/null 2>&1 || missing="$$missing libtbb-dev"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "system-deps: could not install chromium; the browser test will skip with the reason"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "system-deps: could not install$$missing; the tests that need them skip with the reason"; \
 	  else \
-	    echo "system-deps: chromium missing and not root; the browser test will skip with the reason"; \
+	    echo "system-deps: missing$$missing and not root; the tests that need them skip with the reason"; \
 	  fi; \
 	fi
 

@@ -2,10 +2,12 @@
 //
 // One thread per output element (n, k, p, q); the filter of output channel k is staged in shared
 // memory by the block (blocks never straddle two output channels: grid.y indexes n*K + k).
+#include "cuda_compat.h"
+
 extern "C" __global__ void conv2d_nchw_f32(const float* __restrict__ x, const float* __restrict__ w,
                                            float* __restrict__ y, int C, int H, int W, int K, int R, int S,
                                            int P, int Q, int stride_h, int stride_w, int pad_h, int pad_w) {
-    extern __shared__ float filt[];
+    ACCEL_DYNAMIC_SHARED(float, filt);  // C*R*S floats (the launch passes the size)
     const int nk = blockIdx.y;
     const int n = nk / K, k = nk % K;
     const int filter_size = C * R * S;

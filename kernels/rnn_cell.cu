@@ -4,8 +4,9 @@
 // projection (gh = h W_hh^T + b_hh), a single kernel applies the gate non-linearities and the
 // state update, instead of the half-dozen element-wise kernels an unfused framework launches.
 // One thread per (sample, hidden unit).
+#include "cuda_compat.h"
 
-__device__ __forceinline__ float sigmoidf_(float v) { return 1.0f / (1.0f + __expf(-v)); }
+__device__ __forceinline__ float sigmoidf_(float v) { return 1.0f / (1.0f + ACCEL_EXPF(-v)); }
 
 extern "C" __global__ void vanilla_cell(const float* gi, const float* gh, float* h_out, int batch, int hidden) {
     const int idx = blockIdx.x * blockDim.x + threadIdx.x;

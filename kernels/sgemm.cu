@@ -5,7 +5,7 @@
 // owns a 4x4 register tile. K is walked in slices of 16 staged through shared memory (A's slice
 // stored transposed so the inner product reads both operands without bank conflicts).
 // Edges (m, n, k not multiples of the tile) are zero-padded on load and masked on store.
-#include <cuda_fp16.h>
+#include "cuda_compat.h"
 
 #define TILE_M 64
 #define TILE_N 64

@@ -50,7 +50,7 @@ def nvrtc_ptx(source: Path, arch: str) -> tuple[str, str]:
     """(PTX, program log) from NVRTC (cupy.cuda.nvrtc); raises on a compile error."""
     from cupy.cuda import nvrtc
 
-    options = [f"--gpu-architecture=compute_{arch}", "-std=c++17"]
+    options = [f"--gpu-architecture=compute_{arch}", "-std=c++17", f"-I{source.parent}"]  # cuda_compat.h
     include = cuda_include_dir()
     if include is not None:
         options.append(f"-I{include}")

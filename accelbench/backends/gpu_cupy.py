@@ -3,18 +3,25 @@
 Config ``kernel``: ``library`` (default: cuBLAS GEMM, im2col + cuBLAS conv2d, cuBLAS + element-wise
 cell) or ``custom`` (the tiled SGEMM, the direct conv2d and the fused cell kernels of
 kernels/*.cu). CUDA-event timing; ``flush_l2`` clears the L2 cache before every timed sample.
+
+The custom path is written against an array module ``xp`` and a launcher: on a GPU they are CuPy
+and :func:`launch_on_gpu`; tests/gpu/test_kernels_hip_cpu.py passes NumPy and a HIP-CPU launcher,
+so the same glue (transposes, casts, the two projections of a cell) and the same launch
+configuration (:mod:`accelbench.backends.cuda_launch`) run the kernels on CPU threads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
 import numpy as np
 
+from accelbench.backends import cuda_launch
 from accelbench.backends.base import Availability, Prepared, Support
 from accelbench.backends.cuda_base import CudaBackend
+from accelbench.backends.cuda_launch import Launch
 from accelbench.kinds.conv2d import Conv2dWorkload
 from accelbench.kinds.gemm import GemmWorkload
 from accelbench.kinds.rnn import RnnStepWorkload
@@ -22,15 +29,69 @@ from accelbench.locate import data_dir
 from accelbench.workload import Workload
 
 KERNEL_FILES = ("sgemm.cu", "conv2d.cu", "rnn_cell.cu")
-THREADS = 256
+
+#: Runs one :class:`~accelbench.backends.cuda_launch.Launch` (on a GPU, or on CPU threads in tests).
+Launcher = Callable[[Launch], None]
 
 
 @cache
 def _module(name: str) -> Any:
     import cupy
 
-    source = (data_dir("kernels") / name).read_text()
-    return cupy.RawModule(code=source, options=("-std=c++17",))
+    kernels = data_dir("kernels")
+    return cupy.RawModule(code=(kernels / name).read_text(), options=("-std=c++17", f"-I{kernels}"))
+
+
+def launch_on_gpu(launch: Launch) -> None:
+    """Launch on the current CUDA device (asynchronous, on the current stream)."""
+    function = _module(launch.source).get_function(launch.kernel)
+    function(launch.grid, launch.block, launch.args, shared_mem=launch.shared_mem_bytes)
+
+
+def device_weights(xp: Any, workload: Workload) -> dict[str, Any]:
+    """The workload's weights as ``xp`` arrays, laid out as the kernels read them (B as (k, n), W^T)."""
+    weights = {k: xp.asarray(v) for k, v in workload.weights().items()}
+    if isinstance(workload, GemmWorkload) and workload.params["trans_b"]:
+        weights["b"] = xp.ascontiguousarray(weights["b"].T)
+    if isinstance(workload, RnnStepWorkload):
+        weights["w_ih_t"] = xp.ascontiguousarray(weights["w_ih"].T)
+        weights["w_hh_t"] = xp.ascontiguousarray(weights["w_hh"].T)
+    return weights
+
+
+def custom_gemm(xp: Any, launch: Launcher, workload: GemmWorkload, a: Any, b: Any) -> Any:
+    """kernels/sgemm.cu on ``a`` (the input as uploaded) and ``b`` (from :func:`device_weights`).
+
+    float16 inputs go to the kernel as they are (float32 accumulation); other dtypes through float32.
+    """
+    a_op = xp.ascontiguousarray(xp.swapaxes(a, -1, -2) if workload.params["trans_a"] else a)
+    if workload.dtype != "float16":
+        a_op, b = a_op.astype(xp.float32, copy=False), b.astype(xp.float32, copy=False)
+    out = xp.empty((a_op.shape[0], workload.m, workload.n), dtype=xp.float32)
+    launch(cuda_launch.sgemm(a_op, b, out))
+    return out.astype(workload.np_dtype, copy=False)
+
+
+def custom_conv2d(xp: Any, launch: Launcher, workload: Conv2dWorkload, x: Any, w: Any) -> Any:
+    """kernels/conv2d.cu (direct convolution, float32) on ``x`` (n, c, h, w) and ``w`` (k, c, r, s)."""
+    p = workload.params
+    xf = xp.ascontiguousarray(x, dtype=xp.float32)
+    wf = xp.ascontiguousarray(w, dtype=xp.float32)
+    out = xp.empty(workload.output_shape(x.shape[0]), dtype=xp.float32)
+    launch(cuda_launch.conv2d(xf, wf, out, (p["stride_h"], p["stride_w"]), (p["pad_h"], p["pad_w"])))
+    return out.astype(workload.np_dtype, copy=False)
+
+
+def custom_cell(xp: Any, launch: Launcher, workload: RnnStepWorkload, w: Mapping[str, Any], x: Any, h: Any,
+                c: Any = None) -> Any:
+    """Two projections in the workload's dtype, then the fused gate kernel of kernels/rnn_cell.cu (float32)."""
+    gi = (x @ w["w_ih_t"] + w["b_ih"]).astype(xp.float32)
+    gh = (h @ w["w_hh_t"] + w["b_hh"]).astype(xp.float32)
+    out = xp.empty((x.shape[0], workload.hidden), dtype=xp.float32)
+    # the state is a float32 copy: the lstm kernel updates the cell state in place
+    state = None if workload.cell == "vanilla" else (c if workload.cell == "lstm" else h).astype(xp.float32)
+    launch(cuda_launch.rnn_cell(workload.cell, gi, gh, state, out))
+    return out.astype(workload.np_dtype, copy=False)
 
 
 class CupyBackend(CudaBackend):
@@ -64,12 +125,7 @@ class CupyBackend(CudaBackend):
             from accelbench.errors import UserError
 
             raise UserError(f"gpu-cupy config `kernel` must be library or custom, got {kernel!r}")
-        weights = {k: cupy.asarray(v) for k, v in workload.weights().items()}
-        if isinstance(workload, GemmWorkload) and workload.params["trans_b"]:
-            weights["b"] = cupy.ascontiguousarray(weights["b"].T)
-        if isinstance(workload, RnnStepWorkload):
-            weights["w_ih_t"] = cupy.ascontiguousarray(weights["w_ih"].T)
-            weights["w_hh_t"] = cupy.ascontiguousarray(weights["w_hh"].T)
+        weights = device_weights(cupy, workload)
         flush = None
         if config.get("flush_l2"):
             l2_bytes = cupy.cuda.runtime.getDeviceProperties(0)["l2CacheSize"]
@@ -102,46 +158,28 @@ class CupyBackend(CudaBackend):
         workload = prepared.workload
         assert isinstance(workload, GemmWorkload)
         b = prepared.handle["w"]["b"]
+        if prepared.handle["kernel"] == "custom":
+            return custom_gemm(cupy, launch_on_gpu, workload, a, b)
         a_op = cupy.swapaxes(a, -1, -2) if workload.params["trans_a"] else a
-        if prepared.handle["kernel"] == "library":
-            return cupy.matmul(a_op, b)
-        a_op = cupy.ascontiguousarray(a_op)
-        batch, m, k = a_op.shape
-        n = workload.n
-        out = cupy.empty((batch, m, n), dtype=cupy.float32)
-        if workload.dtype == "float16":
-            fn = _module("sgemm.cu").get_function("sgemm_f16_f32acc")
-        else:
-            fn = _module("sgemm.cu").get_function("sgemm_f32")
-            a_op, b = a_op.astype(cupy.float32, copy=False), b.astype(cupy.float32, copy=False)
-        fn(((n + 63) // 64, (m + 63) // 64, batch), (16, 16), (a_op, b, out, np.int32(m), np.int32(n), np.int32(k)))
-        return out.astype(workload.np_dtype, copy=False)
+        return cupy.matmul(a_op, b)
 
     def _conv(self, prepared: Prepared, x: Any) -> Any:
         import cupy
 
         workload = prepared.workload
         assert isinstance(workload, Conv2dWorkload)
-        p = workload.params
         w = prepared.handle["w"]["w"]
+        if prepared.handle["kernel"] == "custom":
+            return custom_conv2d(cupy, launch_on_gpu, workload, x, w)
+        p = workload.params
         out_p, out_q = workload.out_hw
-        if prepared.handle["kernel"] == "library":  # im2col through strided views + one cuBLAS GEMM
-            xp = cupy.pad(x, ((0, 0), (0, 0), (p["pad_h"], p["pad_h"]), (p["pad_w"], p["pad_w"])))
-            n, c = xp.shape[:2]
-            s0, s1, s2, s3 = xp.strides
-            windows = cupy.lib.stride_tricks.as_strided(
-                xp, (n, c, out_p, out_q, p["r"], p["s"]), (s0, s1, s2 * p["stride_h"], s3 * p["stride_w"], s2, s3))
-            return cupy.tensordot(windows, w, axes=((1, 4, 5), (1, 2, 3))).transpose(0, 3, 1, 2)
-        n = x.shape[0]
-        out = cupy.empty((n, p["k"], out_p, out_q), dtype=cupy.float32)
-        fn = _module("conv2d.cu").get_function("conv2d_nchw_f32")
-        xf, wf = x.astype(cupy.float32, copy=False), w.astype(cupy.float32, copy=False)
-        shared = p["c"] * p["r"] * p["s"] * 4
-        fn(((out_p * out_q + THREADS - 1) // THREADS, n * p["k"]), (THREADS,),
-           (xf, wf, out, *(np.int32(v) for v in (p["c"], p["h"], p["w"], p["k"], p["r"], p["s"], out_p, out_q,
-                                                  p["stride_h"], p["stride_w"], p["pad_h"], p["pad_w"]))),
-           shared_mem=shared)
-        return out.astype(workload.np_dtype, copy=False)
+        # im2col through strided views + one cuBLAS GEMM
+        xp = cupy.pad(x, ((0, 0), (0, 0), (p["pad_h"], p["pad_h"]), (p["pad_w"], p["pad_w"])))
+        n, c = xp.shape[:2]
+        s0, s1, s2, s3 = xp.strides
+        windows = cupy.lib.stride_tricks.as_strided(
+            xp, (n, c, out_p, out_q, p["r"], p["s"]), (s0, s1, s2 * p["stride_h"], s3 * p["stride_w"], s2, s3))
+        return cupy.tensordot(windows, w, axes=((1, 4, 5), (1, 2, 3))).transpose(0, 3, 1, 2)
 
     def _cell(self, prepared: Prepared, inputs: Any) -> Any:
         import cupy
@@ -149,35 +187,23 @@ class CupyBackend(CudaBackend):
         workload = prepared.workload
         assert isinstance(workload, RnnStepWorkload)
         w = prepared.handle["w"]
+        if prepared.handle["kernel"] == "custom":
+            return custom_cell(cupy, launch_on_gpu, workload, w, *inputs)
         x, h = inputs[0], inputs[1]
         gi = x @ w["w_ih_t"] + w["b_ih"]
         gh = h @ w["w_hh_t"] + w["b_hh"]
-        hidden = workload.hidden
-        if prepared.handle["kernel"] == "library":  # unfused element-wise ops, as a framework would
-            if workload.cell == "vanilla":
-                return cupy.tanh(gi + gh)
-            if workload.cell == "lstm":
-                i, f, g, o = cupy.split(gi + gh, 4, axis=-1)
-                c_new = 1 / (1 + cupy.exp(-f)) * inputs[2] + 1 / (1 + cupy.exp(-i)) * cupy.tanh(g)
-                return 1 / (1 + cupy.exp(-o)) * cupy.tanh(c_new)
-            r_i, z_i, n_i = cupy.split(gi, 3, axis=-1)
-            r_h, z_h, n_h = cupy.split(gh, 3, axis=-1)
-            r, z = 1 / (1 + cupy.exp(-(r_i + r_h))), 1 / (1 + cupy.exp(-(z_i + z_h)))
-            n = cupy.tanh(n_i + r * n_h)
-            return (1 - z) * n + z * h
-        batch = x.shape[0]
-        gi32, gh32 = gi.astype(cupy.float32), gh.astype(cupy.float32)
-        out = cupy.empty((batch, hidden), dtype=cupy.float32)
-        grid, size = ((batch * hidden + THREADS - 1) // THREADS,), (np.int32(batch), np.int32(hidden))
-        module = _module("rnn_cell.cu")
+        # unfused element-wise ops, as a framework would
         if workload.cell == "vanilla":
-            module.get_function("vanilla_cell")(grid, (THREADS,), (gi32, gh32, out, *size))
-        elif workload.cell == "lstm":
-            c = inputs[2].astype(cupy.float32)  # a copy: the kernel updates the cell state in place
-            module.get_function("lstm_cell")(grid, (THREADS,), (gi32, gh32, c, out, *size))
-        else:
-            module.get_function("gru_cell")(grid, (THREADS,), (gi32, gh32, h.astype(cupy.float32), out, *size))
-        return out.astype(workload.np_dtype, copy=False)
+            return cupy.tanh(gi + gh)
+        if workload.cell == "lstm":
+            i, f, g, o = cupy.split(gi + gh, 4, axis=-1)
+            c_new = 1 / (1 + cupy.exp(-f)) * inputs[2] + 1 / (1 + cupy.exp(-i)) * cupy.tanh(g)
+            return 1 / (1 + cupy.exp(-o)) * cupy.tanh(c_new)
+        r_i, z_i, n_i = cupy.split(gi, 3, axis=-1)
+        r_h, z_h, n_h = cupy.split(gh, 3, axis=-1)
+        r, z = 1 / (1 + cupy.exp(-(r_i + r_h))), 1 / (1 + cupy.exp(-(z_i + z_h)))
+        n = cupy.tanh(n_i + r * n_h)
+        return (1 - z) * n + z * h
 
     def download(self, prepared: Prepared, device_output: Any) -> np.ndarray:
         return np.asarray(device_output.get())

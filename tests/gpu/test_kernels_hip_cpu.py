@@ -1,0 +1,99 @@
+"""kernels/*.cu run on CPU threads with HIP-CPU and checked against the float64 reference.
+
+The gpu-cupy custom path itself runs here: NumPy stands in for CuPy (every output array starts as
+NaN, so an element no thread writes fails) and a HIP-CPU launcher for the GPU launch; the grid,
+block, shared memory and arguments come from accelbench.backends.cuda_launch, as on a GPU. The
+shapes are tests/gpu/sim_cases.py, shared with the Numba CUDA simulator tier. Built once and
+cached (keyed by the sources); skipped with the reason when HIP-CPU, g++ or TBB is missing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from accelbench.backends.cuda_launch import Launch
+from accelbench.backends.gpu_cupy import custom_cell, custom_conv2d, custom_gemm, device_weights
+from accelbench.locate import data_dir
+from accelbench.workload import Workload
+from tests.gpu import hip_cpu
+from tests.gpu.sim_cases import CASES, Case, assert_matches
+
+
+@pytest.fixture(scope="session")
+def kernels() -> hip_cpu.Kernels:
+    root = hip_cpu.default_root()
+    reason = hip_cpu.missing_reason(root)
+    if reason:
+        pytest.skip(reason)
+    return hip_cpu.Kernels(hip_cpu.build(root, hip_cpu.default_cache_dir()))
+
+
+class NanNumpy:
+    """NumPy as the array module of the custom path, with ``empty`` filled with NaN."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(np, name)
+
+    @staticmethod
+    def empty(shape: Any, dtype: Any = float) -> np.ndarray:
+        return np.full(shape, np.nan, dtype=dtype)
+
+
+def run_custom(workload: Workload, inputs: tuple[np.ndarray, ...], launch: Callable[[Launch], None]) -> np.ndarray:
+    """gpu-cupy's custom lowering of ``workload`` with NumPy arrays and ``launch`` as the executor."""
+    xp = NanNumpy()
+    w = device_weights(np, workload)
+    if workload.kind == "gemm":
+        return np.asarray(custom_gemm(xp, launch, workload, inputs[0], w["b"]))  # type: ignore[arg-type]
+    if workload.kind == "conv2d":
+        return np.asarray(custom_conv2d(xp, launch, workload, inputs[0], w["w"]))  # type: ignore[arg-type]
+    return np.asarray(custom_cell(xp, launch, workload, w, *inputs))  # type: ignore[arg-type]
+
+
+def launches_of(case: Case) -> list[Launch]:
+    """The launches gpu-cupy makes for ``case`` (recorded, not run)."""
+    workload = case.workload()
+    recorded: list[Launch] = []
+    run_custom(workload, workload.make_inputs(seed=1, batch=case.batch), recorded.append)
+    return recorded
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_cuda_kernel_matches_float64_reference_on_cpu_threads(kernels: hip_cpu.Kernels, case: Case) -> None:
+    workload = case.workload()
+    inputs = workload.make_inputs(seed=11, batch=case.batch)
+    assert_matches(run_custom(workload, inputs, kernels.launch), workload.reference(inputs))
+
+
+def test_the_cases_launch_every_kernel_in_kernels_cu() -> None:
+    launched = {launch.kernel for case in CASES for launch in launches_of(case)}
+    defined = {e.name for src in data_dir("kernels").glob("*.cu") for e in hip_cpu.entry_points(src)}
+    assert defined >= {"sgemm_f32", "sgemm_f16_f32acc", "conv2d_nchw_f32", "lstm_cell", "gru_cell", "vanilla_cell"}
+    assert launched == defined
+
+
+def test_a_grid_that_misses_the_last_tile_is_caught(kernels: hip_cpu.Kernels) -> None:
+    case = next(c for c in CASES if c.name == "gemm-ragged-m")
+    workload = case.workload()
+    inputs = workload.make_inputs(seed=11, batch=case.batch)
+
+    def short_grid(launch: Launch) -> None:
+        gx, gy, gz = launch.grid
+        kernels.launch(dataclasses.replace(launch, grid=(gx, gy - 1, gz)))
+
+    with pytest.raises(AssertionError):
+        assert_matches(run_custom(workload, inputs, short_grid), workload.reference(inputs))
+
+
+def test_an_argument_of_the_wrong_type_is_refused_before_launch(kernels: hip_cpu.Kernels) -> None:
+    (launch,) = launches_of(next(c for c in CASES if c.name == "gemm-1x1x1"))
+    swapped = dataclasses.replace(launch, args=(launch.args[0], launch.args[1], launch.args[2], 1, *launch.args[4:]))
+    with pytest.raises(TypeError, match="`m` is an int"):
+        kernels.launch(swapped)
+    with pytest.raises(ValueError, match="takes 6 arguments"):
+        kernels.launch(dataclasses.replace(launch, args=launch.args[:5]))
