@@ -24,7 +24,6 @@ def _feed_pytest_benchmark(benchmark: Any, m: Measurement) -> None:
     if getattr(benchmark, "disabled", False) or not m.samples_s:
         return
     iterations = max(m.iterations_per_sample, 1)
-    benchmark._mode = "accelbench(...)"
     stats = benchmark._make_stats(iterations)
     for sample_s in m.samples_s:
         stats.update(sample_s * iterations)
@@ -78,6 +77,7 @@ def make_measure(request: pytest.FixtureRequest, state: SessionState) -> Callabl
             m = runner.measure(get_backend(name), workload, batch or workload.default_batch, config or {})
         state.add(m.to_json())
         if benchmark is not None:
+            benchmark._mode = "accelbench(...)"  # used (also when disabled under xdist): no "not used" warning
             benchmark.extra_info.update(extra_info(m))
         if m.status == "unavailable":
             pytest.skip(f"{name} unavailable: {m.invalid_reason}")

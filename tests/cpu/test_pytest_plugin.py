@@ -129,3 +129,41 @@ def test_malformed_ingest_is_one_line_exit_2_and_writes_nothing(tmp_path: Path, 
     proc = _cli("ingest", str(path), "--store", str(tmp_path / "s.duckdb"))
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "s.duckdb").exists()
+
+
+FOREIGN = {
+    "machine_info": {"node": "bench-host", "processor": "", "machine": "x86_64", "python_version": "3.12.1",
+                     "python_implementation": "CPython", "release": "6.1.0", "system": "Linux",
+                     "cpu": {"brand_raw": "AMD EPYC 7B13", "count": 8}},
+    "commit_info": {"id": "feedc0de" * 5, "time": "2025-06-01T10:00:00+02:00", "author_time": None, "dirty": False,
+                    "project": "proj", "branch": "main"},
+    "benchmarks": [{"group": "parsing", "name": "test_parse[big]", "fullname": "t.py::test_parse[big]",
+                    "params": {"size": "big"}, "param": "big", "extra_info": {"source": "fixtures/big.txt"},
+                    "options": {"timer": "perf_counter", "min_rounds": 5},
+                    "stats": {"min": 1e-3, "max": 3e-3, "mean": 2e-3, "stddev": 1e-4, "rounds": 3, "median": 2e-3,
+                              "iqr": 1e-4, "iterations": 1, "data": [1e-3, 2e-3, 3e-3]}}],
+    "datetime": "2025-06-01T08:30:00+00:00",
+    "version": "5.1.0",
+}
+
+
+def test_an_ingested_foreign_file_keeps_commit_machine_time_and_detail_in_show_and_report(tmp_path: Path) -> None:
+    path = tmp_path / "foreign.json"
+    path.write_text(json.dumps(FOREIGN))
+    store = str(tmp_path / "s.duckdb")
+    run_id = _cli("ingest", str(path), "--store", store).stdout.strip()
+    (record,) = json.loads(_cli("show", "--store", store, "--json").stdout)
+    assert record["created_at"] == "2025-06-01T08:30:00+00:00" and record["throughput_items_s"] is None
+    kept = record["detail"]["extra"]["pytest_benchmark"]
+    assert kept["group"] == "parsing" and kept["params"] == {"size": "big"} and kept["param"] == "big"
+    assert kept["extra_info"] == {"source": "fixtures/big.txt"} and kept["options"]["min_rounds"] == 5
+    assert record["detail"]["device"] == {"device": "AMD EPYC 7B13", "hostname": "bench-host"}
+    assert record["detail"]["samples_s"] == [1e-3, 2e-3, 3e-3]
+    (run,) = json.loads(_cli("show", "--store", store, "--runs", "--json").stdout)
+    assert run["run_id"] == run_id and run["started_at"] == "2025-06-01T08:30:00+00:00"
+    assert run["commit_id"] == "feedc0de" * 5 and run["branch"] == "main" and run["dirty"] is False
+    proc = _cli("report", "--store", store, "--out", str(tmp_path / "report"))
+    assert proc.returncode == 0, proc.stderr
+    text = (tmp_path / "report" / "report.md").read_text()
+    assert "bench-host, Linux-6.1.0-x86_64, Python 3.12.1" in text and "AMD EPYC 7B13" in text
+    assert "feedc0de" * 5 in text
