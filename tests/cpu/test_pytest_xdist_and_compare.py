@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
 import subprocess
@@ -102,10 +103,10 @@ def test_xdist_workers_take_turns_and_their_records_reach_the_controller(tmp_pat
     proc = _pytest(tmp_path, "-n", "2", "--accel-budget-s", "0.02", "--accel-save", "--accel-store", "s.duckdb")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "warning" not in proc.stdout.lower()  # pytest-benchmark is disabled under xdist: no "fixture not used"
-    intervals = sorted(json.loads(line) for line in (tmp_path / "intervals.jsonl").read_text().splitlines())
-    intervals.sort(key=lambda row: row[1])
+    rows = [json.loads(line) for line in (tmp_path / "intervals.jsonl").read_text().splitlines()]
+    intervals = sorted(rows, key=lambda row: row[1])
     assert len(intervals) == 4 and {row[0] for row in intervals} == {"gw0", "gw1"}
-    for before, after in zip(intervals, intervals[1:], strict=False):
+    for before, after in itertools.pairwise(intervals):
         assert after[1] >= before[2], f"two workers timed at once: {before} and {after}"
     with open_store(tmp_path / "s.duckdb", read_only=True) as store:
         (run,) = store.runs()
