@@ -94,8 +94,95 @@ def custom_cell(xp: Any, launch: Launcher, workload: RnnStepWorkload, w: Mapping
     return out.astype(workload.np_dtype, copy=False)
 
 
+def _library_gemm(workload: GemmWorkload, w: Mapping[str, Any]) -> Callable[..., Any]:
+    import cupy
+
+    def call(a: Any) -> Any:
+        return cupy.matmul(cupy.swapaxes(a, -1, -2) if workload.params["trans_a"] else a, w["b"])
+
+    return call
+
+
+def _library_conv2d(workload: Conv2dWorkload, w: Mapping[str, Any]) -> Callable[..., Any]:
+    """im2col through strided views + one cuBLAS GEMM."""
+    import cupy
+
+    p = workload.params
+    out_p, out_q = workload.out_hw
+
+    def call(x: Any) -> Any:
+        padded = cupy.pad(x, ((0, 0), (0, 0), (p["pad_h"], p["pad_h"]), (p["pad_w"], p["pad_w"])))
+        n, c = padded.shape[:2]
+        s0, s1, s2, s3 = padded.strides
+        windows = cupy.lib.stride_tricks.as_strided(
+            padded, (n, c, out_p, out_q, p["r"], p["s"]), (s0, s1, s2 * p["stride_h"], s3 * p["stride_w"], s2, s3))
+        return cupy.tensordot(windows, w["w"], axes=((1, 4, 5), (1, 2, 3))).transpose(0, 3, 1, 2)
+
+    return call
+
+
+def _library_cell(workload: RnnStepWorkload, w: Mapping[str, Any]) -> Callable[..., Any]:
+    """cuBLAS projections, then unfused element-wise ops, as a framework would."""
+    import cupy
+
+    def sigmoid(v: Any) -> Any:
+        return 1 / (1 + cupy.exp(-v))
+
+    def call(x: Any, h: Any, c: Any = None) -> Any:
+        gi = x @ w["w_ih_t"] + w["b_ih"]
+        gh = h @ w["w_hh_t"] + w["b_hh"]
+        if workload.cell == "vanilla":
+            return cupy.tanh(gi + gh)
+        if workload.cell == "lstm":
+            i, f, g, o = cupy.split(gi + gh, 4, axis=-1)
+            return sigmoid(o) * cupy.tanh(sigmoid(f) * c + sigmoid(i) * cupy.tanh(g))
+        r_i, z_i, n_i = cupy.split(gi, 3, axis=-1)
+        r_h, z_h, n_h = cupy.split(gh, 3, axis=-1)
+        r, z = sigmoid(r_i + r_h), sigmoid(z_i + z_h)
+        return (1 - z) * cupy.tanh(n_i + r * n_h) + z * h
+
+    return call
+
+
+def _custom(workload: Workload, w: Mapping[str, Any]) -> Callable[..., Any]:
+    import cupy
+
+    if isinstance(workload, GemmWorkload):
+        return lambda a: custom_gemm(cupy, launch_on_gpu, workload, a, w["b"])
+    if isinstance(workload, Conv2dWorkload):
+        return lambda x: custom_conv2d(cupy, launch_on_gpu, workload, x, w["w"])
+    assert isinstance(workload, RnnStepWorkload)
+    return lambda x, h, c=None: custom_cell(cupy, launch_on_gpu, workload, w, x, h, c)
+
+
+_LIBRARY: dict[str, Callable[[Any, Mapping[str, Any]], Callable[..., Any]]] = {
+    "gemm": _library_gemm, "conv2d": _library_conv2d, "rnn_step": _library_cell,
+}
+
+
+def _lower(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+    """Weights on the device once; ``call`` runs cuBLAS (``kernel=library``) or kernels/*.cu (``custom``)."""
+    import cupy
+
+    kernel = str(config.get("kernel", "library"))
+    if kernel not in ("library", "custom"):
+        from accelbench.errors import UserError
+
+        raise UserError(f"gpu-cupy config `kernel` must be library or custom, got {kernel!r}")
+    weights = device_weights(cupy, workload)
+    flush = None
+    if config.get("flush_l2"):
+        l2_bytes = cupy.cuda.runtime.getDeviceProperties(0)["l2CacheSize"]
+        flush = cupy.empty(2 * l2_bytes // 4, dtype=cupy.float32)
+    call = _custom(workload, weights) if kernel == "custom" else _LIBRARY[workload.kind](workload, weights)
+    notes = [f"{kernel} kernels" + (" (kernels/*.cu via RawModule)" if kernel == "custom" else " (cuBLAS)")]
+    handle = {"w": weights, "kernel": kernel, "flush": flush}
+    return Prepared(workload, config, handle=handle, notes=notes, call=call)
+
+
 class CupyBackend(CudaBackend):
     name = "gpu-cupy"
+    lowerings = dict.fromkeys(_LIBRARY, _lower)
 
     def available(self) -> Availability:
         try:
@@ -111,27 +198,10 @@ class CupyBackend(CudaBackend):
         return Availability(True, f"cupy {cupy.__version__} on {name.decode() if isinstance(name, bytes) else name}")
 
     def supports(self, workload: Workload) -> Support:
-        if not isinstance(workload, GemmWorkload | Conv2dWorkload | RnnStepWorkload):
-            return Support(False, "gpu-cupy lowers gemm, conv2d and rnn_step, not whole models")
-        if isinstance(workload, RnnStepWorkload) and workload.timesteps > 1:
+        support = super().supports(workload)
+        if support.ok and isinstance(workload, RnnStepWorkload) and workload.timesteps > 1:
             return Support(False, "gpu-cupy runs one cell step (timesteps=1)")
-        return Support(True)
-
-    def prepare(self, workload: Workload, config: Mapping[str, Any]) -> Prepared:
-        import cupy
-
-        kernel = str(config.get("kernel", "library"))
-        if kernel not in ("library", "custom"):
-            from accelbench.errors import UserError
-
-            raise UserError(f"gpu-cupy config `kernel` must be library or custom, got {kernel!r}")
-        weights = device_weights(cupy, workload)
-        flush = None
-        if config.get("flush_l2"):
-            l2_bytes = cupy.cuda.runtime.getDeviceProperties(0)["l2CacheSize"]
-            flush = cupy.empty(2 * l2_bytes // 4, dtype=cupy.float32)
-        notes = [f"{kernel} kernels" + (" (kernels/*.cu via RawModule)" if kernel == "custom" else " (cuBLAS)")]
-        return Prepared(workload, config, handle={"w": weights, "kernel": kernel, "flush": flush}, notes=notes)
+        return support
 
     def upload(self, prepared: Prepared, inputs: tuple[np.ndarray, ...]) -> Any:
         import cupy
@@ -143,67 +213,6 @@ class CupyBackend(CudaBackend):
             staging[...] = x
             out.append(cupy.asarray(staging))
         return tuple(out)
-
-    def run(self, prepared: Prepared, device_inputs: Any) -> Any:
-        workload = prepared.workload
-        if isinstance(workload, GemmWorkload):
-            return self._gemm(prepared, device_inputs[0])
-        if isinstance(workload, Conv2dWorkload):
-            return self._conv(prepared, device_inputs[0])
-        return self._cell(prepared, device_inputs)
-
-    def _gemm(self, prepared: Prepared, a: Any) -> Any:
-        import cupy
-
-        workload = prepared.workload
-        assert isinstance(workload, GemmWorkload)
-        b = prepared.handle["w"]["b"]
-        if prepared.handle["kernel"] == "custom":
-            return custom_gemm(cupy, launch_on_gpu, workload, a, b)
-        a_op = cupy.swapaxes(a, -1, -2) if workload.params["trans_a"] else a
-        return cupy.matmul(a_op, b)
-
-    def _conv(self, prepared: Prepared, x: Any) -> Any:
-        import cupy
-
-        workload = prepared.workload
-        assert isinstance(workload, Conv2dWorkload)
-        w = prepared.handle["w"]["w"]
-        if prepared.handle["kernel"] == "custom":
-            return custom_conv2d(cupy, launch_on_gpu, workload, x, w)
-        p = workload.params
-        out_p, out_q = workload.out_hw
-        # im2col through strided views + one cuBLAS GEMM
-        xp = cupy.pad(x, ((0, 0), (0, 0), (p["pad_h"], p["pad_h"]), (p["pad_w"], p["pad_w"])))
-        n, c = xp.shape[:2]
-        s0, s1, s2, s3 = xp.strides
-        windows = cupy.lib.stride_tricks.as_strided(
-            xp, (n, c, out_p, out_q, p["r"], p["s"]), (s0, s1, s2 * p["stride_h"], s3 * p["stride_w"], s2, s3))
-        return cupy.tensordot(windows, w, axes=((1, 4, 5), (1, 2, 3))).transpose(0, 3, 1, 2)
-
-    def _cell(self, prepared: Prepared, inputs: Any) -> Any:
-        import cupy
-
-        workload = prepared.workload
-        assert isinstance(workload, RnnStepWorkload)
-        w = prepared.handle["w"]
-        if prepared.handle["kernel"] == "custom":
-            return custom_cell(cupy, launch_on_gpu, workload, w, *inputs)
-        x, h = inputs[0], inputs[1]
-        gi = x @ w["w_ih_t"] + w["b_ih"]
-        gh = h @ w["w_hh_t"] + w["b_hh"]
-        # unfused element-wise ops, as a framework would
-        if workload.cell == "vanilla":
-            return cupy.tanh(gi + gh)
-        if workload.cell == "lstm":
-            i, f, g, o = cupy.split(gi + gh, 4, axis=-1)
-            c_new = 1 / (1 + cupy.exp(-f)) * inputs[2] + 1 / (1 + cupy.exp(-i)) * cupy.tanh(g)
-            return 1 / (1 + cupy.exp(-o)) * cupy.tanh(c_new)
-        r_i, z_i, n_i = cupy.split(gi, 3, axis=-1)
-        r_h, z_h, n_h = cupy.split(gh, 3, axis=-1)
-        r, z = 1 / (1 + cupy.exp(-(r_i + r_h))), 1 / (1 + cupy.exp(-(z_i + z_h)))
-        n = cupy.tanh(n_i + r * n_h)
-        return (1 - z) * n + z * h
 
     def download(self, prepared: Prepared, device_output: Any) -> np.ndarray:
         return np.asarray(device_output.get())

@@ -31,30 +31,88 @@ def cuda_reason() -> str:
     return ""
 
 
+def _device_weights(workload: Workload) -> dict[str, Any]:
+    from numba import cuda
+
+    weights = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in workload.weights().items()}
+    if isinstance(workload, GemmWorkload) and workload.params["trans_b"]:
+        weights["b"] = np.ascontiguousarray(weights["b"].T)
+    return {key: cuda.to_device(value) for key, value in weights.items()}
+
+
+def _lower_gemm(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+    from numba import cuda
+
+    from accelbench.backends.numba_cuda_kernels import gemm
+
+    assert isinstance(workload, GemmWorkload)
+    w = _device_weights(workload)
+
+    def call(a: Any) -> Any:
+        out = cuda.device_array((a.shape[0], a.shape[1], workload.n), dtype=np.float32)
+        gemm.launch_gemm(a, w["b"], out)
+        return out
+
+    return Prepared(workload, config, handle=w, notes=["numba.cuda kernels"], call=call)
+
+
+def _lower_conv2d(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+    from numba import cuda
+
+    from accelbench.backends.numba_cuda_kernels import conv2d
+
+    assert isinstance(workload, Conv2dWorkload)
+    w, p = _device_weights(workload), workload.params
+
+    def call(x: Any) -> Any:
+        out = cuda.device_array(workload.output_shape(x.shape[0]), dtype=np.float32)
+        conv2d.launch_conv2d(x, w["w"], out, (p["stride_h"], p["stride_w"]), (p["pad_h"], p["pad_w"]))
+        return out
+
+    return Prepared(workload, config, handle=w, notes=["numba.cuda kernels"], call=call)
+
+
+def _lower_rnn_step(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+    from numba import cuda
+
+    from accelbench.backends.numba_cuda_kernels import rnn
+
+    assert isinstance(workload, RnnStepWorkload)
+    w = _device_weights(workload)
+    weights = (w["w_ih"], w["w_hh"], w["b_ih"], w["b_hh"])
+
+    def call(x: Any, h: Any, c: Any = None) -> Any:
+        h_out = cuda.device_array(h.shape, dtype=np.float32)
+        grid = rnn.blocks(h.shape[0] * h.shape[1])
+        if workload.cell == "vanilla":
+            rnn.vanilla_step[grid, rnn.THREADS](x, h, *weights, h_out)
+        elif workload.cell == "lstm":
+            c_out = cuda.device_array(h.shape, dtype=np.float32)
+            rnn.lstm_step[grid, rnn.THREADS](x, h, c, *weights, h_out, c_out)
+        else:
+            rnn.gru_step[grid, rnn.THREADS](x, h, *weights, h_out)
+        return h_out
+
+    return Prepared(workload, config, handle=w, notes=["numba.cuda kernels"], call=call)
+
+
 class NumbaCudaBackend(CudaBackend):
     name = "gpu-numba"
+    lowerings = {"gemm": _lower_gemm, "conv2d": _lower_conv2d, "rnn_step": _lower_rnn_step}  # noqa: RUF012
 
     def available(self) -> Availability:
         reason = cuda_reason()
         return Availability(not reason, reason)
 
     def supports(self, workload: Workload) -> Support:
-        if not isinstance(workload, GemmWorkload | Conv2dWorkload | RnnStepWorkload):
-            return Support(False, "gpu-numba lowers gemm, conv2d and rnn_step kernels, not whole models")
+        support = super().supports(workload)
+        if not support.ok:
+            return support
         if workload.dtype != "float32":
             return Support(False, f"gpu-numba kernels are float32; {workload.dtype} is not lowered")
         if isinstance(workload, RnnStepWorkload) and workload.timesteps > 1:
             return Support(False, "gpu-numba runs one cell step (timesteps=1)")
         return Support(True)
-
-    def prepare(self, workload: Workload, config: Mapping[str, Any]) -> Prepared:
-        from numba import cuda
-
-        weights = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in workload.weights().items()}
-        if isinstance(workload, GemmWorkload) and workload.params["trans_b"]:
-            weights["b"] = np.ascontiguousarray(weights["b"].T)
-        handle = {key: cuda.to_device(value) for key, value in weights.items()}
-        return Prepared(workload, config, handle=handle, notes=["numba.cuda kernels"])
 
     def upload(self, prepared: Prepared, inputs: tuple[np.ndarray, ...]) -> Any:
         from numba import cuda
@@ -64,37 +122,6 @@ class NumbaCudaBackend(CudaBackend):
         if isinstance(workload, GemmWorkload) and workload.params["trans_a"]:
             arrays[0] = np.swapaxes(arrays[0], -1, -2)
         return tuple(cuda.to_device(np.ascontiguousarray(x, dtype=np.float32)) for x in arrays)
-
-    def run(self, prepared: Prepared, device_inputs: Any) -> Any:
-        from numba import cuda
-
-        from accelbench.backends.numba_cuda_kernels import conv2d, gemm, rnn
-
-        workload, w = prepared.workload, prepared.handle
-        if isinstance(workload, GemmWorkload):
-            (a,) = device_inputs
-            out = cuda.device_array((a.shape[0], a.shape[1], workload.n), dtype=np.float32)
-            gemm.launch_gemm(a, w["b"], out)
-            return out
-        if isinstance(workload, Conv2dWorkload):
-            (x,) = device_inputs
-            p = workload.params
-            out = cuda.device_array(workload.output_shape(x.shape[0]), dtype=np.float32)
-            conv2d.launch_conv2d(x, w["w"], out, (p["stride_h"], p["stride_w"]), (p["pad_h"], p["pad_w"]))
-            return out
-        assert isinstance(workload, RnnStepWorkload)
-        x, h = device_inputs[0], device_inputs[1]
-        h_out = cuda.device_array(h.shape, dtype=np.float32)
-        grid = rnn.blocks(h.shape[0] * h.shape[1])
-        args = (w["w_ih"], w["w_hh"], w["b_ih"], w["b_hh"])
-        if workload.cell == "vanilla":
-            rnn.vanilla_step[grid, rnn.THREADS](x, h, *args, h_out)
-        elif workload.cell == "lstm":
-            c_out = cuda.device_array(h.shape, dtype=np.float32)
-            rnn.lstm_step[grid, rnn.THREADS](x, h, device_inputs[2], *args, h_out, c_out)
-        else:
-            rnn.gru_step[grid, rnn.THREADS](x, h, *args, h_out)
-        return h_out
 
     def download(self, prepared: Prepared, device_output: Any) -> np.ndarray:
         return np.asarray(device_output.copy_to_host())

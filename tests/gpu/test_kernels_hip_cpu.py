@@ -1,6 +1,6 @@
 """kernels/*.cu run on CPU threads with HIP-CPU and checked against the float64 reference.
 
-The gpu-cupy custom path itself runs here: NumPy stands in for CuPy (every output array starts as
+gpu-cupy's own custom lowering runs here: NumPy stands in for CuPy (every output array starts as
 NaN, so an element no thread writes fails) and a HIP-CPU launcher for the GPU launch; the grid,
 block, shared memory and arguments come from accelbench.backends.cuda_launch, as on a GPU. The
 shapes are tests/gpu/sim_cases.py, shared with the Numba CUDA simulator tier. Built once and
@@ -10,14 +10,15 @@ cached (keyed by the sources); skipped with the reason when HIP-CPU, g++ or TBB 
 from __future__ import annotations
 
 import dataclasses
+import sys
+import types
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pytest
 
+from accelbench.backends import gpu_cupy
 from accelbench.backends.cuda_launch import Launch
-from accelbench.backends.gpu_cupy import custom_cell, custom_conv2d, custom_gemm, device_weights
 from accelbench.locate import data_dir
 from accelbench.workload import Workload
 from tests.gpu import hip_cpu
@@ -33,26 +34,22 @@ def kernels() -> hip_cpu.Kernels:
     return hip_cpu.Kernels(hip_cpu.build(root, hip_cpu.default_cache_dir()))
 
 
-class NanNumpy:
-    """NumPy as the array module of the custom path, with ``empty`` filled with NaN."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(np, name)
-
-    @staticmethod
-    def empty(shape: Any, dtype: Any = float) -> np.ndarray:
-        return np.full(shape, np.nan, dtype=dtype)
+def numpy_cupy() -> types.ModuleType:
+    """NumPy standing in for CuPy (CuPy mirrors NumPy), with ``empty`` filled with NaN."""
+    fake = types.ModuleType("cupy")
+    fake.__getattr__ = lambda name: getattr(np, name)  # type: ignore[method-assign]
+    fake.empty = lambda shape, dtype=float: np.full(shape, np.nan, dtype=dtype)  # type: ignore[attr-defined]
+    return fake
 
 
 def run_custom(workload: Workload, inputs: tuple[np.ndarray, ...], launch: Callable[[Launch], None]) -> np.ndarray:
-    """gpu-cupy's custom lowering of ``workload`` with NumPy arrays and ``launch`` as the executor."""
-    xp = NanNumpy()
-    w = device_weights(np, workload)
-    if workload.kind == "gemm":
-        return np.asarray(custom_gemm(xp, launch, workload, inputs[0], w["b"]))  # type: ignore[arg-type]
-    if workload.kind == "conv2d":
-        return np.asarray(custom_conv2d(xp, launch, workload, inputs[0], w["w"]))  # type: ignore[arg-type]
-    return np.asarray(custom_cell(xp, launch, workload, w, *inputs))  # type: ignore[arg-type]
+    """gpu-cupy's own custom lowering (prepare, then run) with NumPy arrays and ``launch`` as the executor."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "cupy", numpy_cupy())
+        patch.setattr(gpu_cupy, "launch_on_gpu", launch)
+        backend = gpu_cupy.CupyBackend()
+        prepared = backend.prepare(workload, {"kernel": "custom"})
+        return np.asarray(backend.run(prepared, inputs))
 
 
 def launches_of(case: Case) -> list[Launch]:
