@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import signal
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -55,9 +56,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `accelbench show --json | head`
         sys.stderr.close()
         return 0
-    except KeyboardInterrupt:
-        print("accelbench: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM/SIGHUP (commands.lifecycle.Terminated)
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"accelbench: interrupted by {signal.Signals(signum).name} (stored results are kept)", file=sys.stderr)
+        return 128 + int(signum)
+    except Exception as exc:
+        if not _is_store_damage(exc):
+            raise
+        print(f"accelbench: error: the store is damaged: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+def _is_store_damage(exc: BaseException) -> bool:
+    """A DuckDB I/O or corruption error met while reading a damaged store (not a bug of ours)."""
+    module = type(exc).__module__ or ""
+    return module.split(".")[0] in ("duckdb", "_duckdb") and (
+        type(exc).__name__ == "IOException" or str(exc).startswith("Corrupt database file")
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from accelbench.errors import UserError
+from accelbench.kinds import make_workload
 from accelbench.locate import data_dir
 from accelbench.workload import Workload
-from accelbench.kinds import make_workload
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _SUITE_KEYS = ("description", "backends", "batches", "workload")
@@ -61,10 +61,21 @@ def suite_names() -> list[str]:
 def suite_path(name_or_path: str) -> Path | None:
     """The file of suite ``name_or_path`` (a shipped name or a path to a .toml), or None."""
     candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" and candidate.is_file():
-        return candidate
-    shipped = suite_dir() / f"{name_or_path}.toml"
-    return shipped if shipped.is_file() else None
+    try:
+        if candidate.suffix == ".toml" and candidate.is_file():
+            return candidate
+    except OSError as exc:  # a name longer than the file system allows, a path through a file...
+        raise UserError(f"cannot use {_short(name_or_path)!r} as a suite file: {exc.strerror or exc}") from None
+    try:
+        shipped = suite_dir() / f"{name_or_path}.toml"
+        return shipped if shipped.is_file() else None
+    except OSError:  # such a name cannot be a shipped suite
+        return None
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters (an error message must stay one readable line)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def parse_batches(value: Any, where: str) -> tuple[int, ...]:

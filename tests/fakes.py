@@ -27,6 +27,9 @@ from accelbench.workload import Workload
 class FakeBackend(BaseBackend):
     name = "fake"
     family: Family = "cpu"
+    #: ``--config`` keys this backend reads (accelbench.config_keys refuses any other key).
+    config_keys = ("fake_delay_s", "fake_error", "fake_raise", "fake_modeled_s", "fake_exit_marker",
+                   "fake_exit_always")
 
     def __init__(self, available: bool = True, supports_models: bool = True) -> None:
         self._available = available

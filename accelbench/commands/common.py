@@ -48,6 +48,18 @@ def parse_positive_float(text: str, flag: str) -> float:
     return value
 
 
+def output_dir(path: Path, flag: str = "--out") -> Path:
+    """``path`` as a directory to write into, created if needed; a UserError (one line) when it
+    names an existing file or cannot be created (used by ``report --out``)."""
+    try:
+        if path.exists() and not path.is_dir():
+            raise UserError(f"{flag} {path} is an existing file, not a directory: give a directory to write into")
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{flag} {path}: cannot create the directory: {exc.strerror or exc}") from None
+    return path
+
+
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")

@@ -1,4 +1,8 @@
-"""``accelbench export OUT.parquet|OUT.csv``: stored measurements to a file."""
+"""``accelbench export OUT.parquet|OUT.csv``: stored measurements to a file.
+
+CSV cells that a spreadsheet would evaluate as a formula (text starting with ``=``, ``+``, ``-``,
+``@``, tab or carriage return, e.g. a pytest test name) get a ``'`` prefix, as OWASP recommends.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +22,11 @@ def register(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from accelbench.report.escape import csv_cell
     from accelbench.results.store import open_store
 
     with open_store(args.store, read_only=True) as store:
         run_id = store.resolve_run(args.run) if args.run else None
-        path = store.export(args.out, run_id)
+        path = store.export(args.out, run_id, cell=csv_cell)
     stderr(f"wrote {path}")
     return 0

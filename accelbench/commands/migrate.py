@@ -16,7 +16,10 @@ def register(sub: Any) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from accelbench.results.migrate import migrate
+    from accelbench.results.store import open_store
 
+    with open_store(args.store, read_only=True, check=False):
+        pass  # refuses, in one line, a missing, corrupt or foreign file before anything is changed
     before, after = migrate(args.store)
     stderr(f"{args.store}: schema version {before} -> {after}" if before != after
            else f"{args.store}: already at schema version {after}")

@@ -45,21 +45,36 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", default="single-stream", help=f"one of {', '.join(SCENARIOS)}")
     parser.add_argument("--budget-s", default="1.0", metavar="S", help="sampling time budget per measurement")
     parser.add_argument("--noise", default="0.02", metavar="F", help="target relative noise of the median")
-    parser.add_argument("--seed", type=str, default=None, help="seed of the correctness inputs (default: fresh)")
+    parser.add_argument("--seed", type=str, default=None,
+                        help=f"seed of the correctness inputs, 0 to {SEED_MAX} (default: fresh)")
     parser.add_argument(
         "--config", action="append", default=[], metavar="KEY=VALUE",
-        help="backend configuration entry, e.g. torch_compile=true (repeatable)",
+        help="backend configuration entry, e.g. torch_compile=true (repeatable; unknown keys are refused)",
+    )
+    parser.add_argument(
+        "--allow-large", action="store_true",
+        help="run even when a measurement's estimated memory exceeds the memory available now",
     )
     run_options.add_all(parser)
 
 
+#: Largest --seed (seeds are unsigned 32-bit integers).
+SEED_MAX = 2**32 - 1
+
+
+def parse_seed(text: str) -> int:
+    """``--seed``: an integer in 0 .. 2**32 - 1, else a UserError."""
+    try:
+        seed = int(text)
+    except ValueError:
+        raise UserError(f"--seed expects an integer from 0 to {SEED_MAX}, got {text!r}") from None
+    if not 0 <= seed <= SEED_MAX:
+        raise UserError(f"--seed must be from 0 to {SEED_MAX}, got {seed}")
+    return seed
+
+
 def build_policy(args: argparse.Namespace) -> RunPolicy:
-    seed: int | None = None
-    if args.seed is not None:
-        try:
-            seed = int(args.seed)
-        except ValueError:
-            raise UserError(f"--seed expects an integer, got {args.seed!r}") from None
+    seed = parse_seed(args.seed) if args.seed is not None else None
     return RunPolicy(
         budget_s=parse_positive_float(args.budget_s, "--budget-s"),
         target_rel_noise=parse_positive_float(args.noise, "--noise"),
@@ -71,6 +86,7 @@ def build_policy(args: argparse.Namespace) -> RunPolicy:
 def build_tasks(args: argparse.Namespace, policy: RunPolicy) -> tuple[list[Task], run_options.RunSetup]:
     """Validate every argument and expand the tasks; raises UserError before anything runs."""
     from accelbench.backends.registry import backend_names, parse_backend_list
+    from accelbench.config_keys import check_config_keys
     from accelbench.plan import expand
     from accelbench.suites import load_suite, suite_path
     from accelbench.targets import parse_value, resolve
@@ -95,10 +111,26 @@ def build_tasks(args: argparse.Namespace, policy: RunPolicy) -> tuple[list[Task]
         if not sep or not key.strip():
             raise UserError(f"--config expects KEY=VALUE, got {item!r}")
         setup.config[key.strip()] = parse_value(value)
+    check_config_keys(setup.config, backends)
     run_options.apply_all(args, setup)
     backends.extend(name for name in setup.extra_backends if name not in backends)
     tasks = expand(entries, backends, policy.scenario, batches, setup.configs(), setup.backend_configs())
+    if not getattr(args, "allow_large", False):
+        check_memory(tasks)
     return tasks, setup
+
+
+def check_memory(tasks: list[Task]) -> None:
+    """Refuse (UserError) before anything runs when a task's estimated memory exceeds what is
+    available now (:mod:`accelbench.memory`); each workload and batch is checked once."""
+    from accelbench.memory import available_b, check_fits
+
+    limit = available_b()
+    seen: set[tuple[str, int]] = set()
+    for task in tasks:
+        if (task.workload.params_hash, task.batch) not in seen:
+            seen.add((task.workload.params_hash, task.batch))
+            check_fits(task.workload, task.batch, limit)
 
 
 def progress_line(index: int, total: int, task: Task, result: Measurement | None) -> None:
@@ -112,6 +144,7 @@ def progress_line(index: int, total: int, task: Task, result: Measurement | None
 
 
 def main(args: argparse.Namespace) -> int:
+    from accelbench.commands.lifecycle import stored_run
     from accelbench.execute import execute_local
     from accelbench.measure.runner import Runner
     from accelbench.results.environment import capture
@@ -122,15 +155,10 @@ def main(args: argparse.Namespace) -> int:
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     runner = Runner(policy, run_id, power_hook=setup.power_hook)
     with open_store(args.store) as store:
-        store.begin_run(run_id, "accelbench run " + " ".join(args.targets or [DEFAULT_TARGET]),
-                        capture(), datetime.now(UTC).isoformat(timespec="seconds"))
-        stderr(f"run {run_id}: {len(tasks)} measurement(s) -> {args.store}")
-        status = "interrupted"
-        try:
+        command = "accelbench run " + " ".join(args.targets or [DEFAULT_TARGET])
+        with stored_run(store, run_id, command, capture()):
+            stderr(f"run {run_id}: {len(tasks)} measurement(s) -> {args.store}")
             results = execute_local(tasks, runner, store.append, progress_line)
-            status = "finished"
-        finally:
-            store.finish_run(run_id, datetime.now(UTC).isoformat(timespec="seconds"), status)
     if args.json:
         print_json([m.to_json() for m in results])
     else:
@@ -140,4 +168,18 @@ def main(args: argparse.Namespace) -> int:
     bad = [m for m in results if m.status in ("invalid", "error")]
     stderr(f"run {run_id}: {sum(m.valid for m in results)} valid, {len(bad)} invalid/failed, "
            f"{len(results) - len(bad) - sum(m.valid for m in results)} skipped; stored in {args.store}")
-    return 1 if args.strict and bad else 0
+    if args.strict:
+        return strict_verdict(results, bad)
+    return 0
+
+
+def strict_verdict(results: list[Measurement], bad: list[Measurement]) -> int:
+    """``--strict``: 1 with one line saying why when any result failed or nothing was measured."""
+    if bad:
+        return 1
+    if results and all(m.status == "unavailable" for m in results):
+        reasons = sorted({f"{m.backend}: {m.invalid_reason}" for m in results})
+        stderr(f"accelbench: error: --strict: nothing was measured, every backend was unavailable "
+               f"({'; '.join(reasons)})")
+        return 1
+    return 0

@@ -8,7 +8,7 @@ everything it measured. The full record is stored as JSON next to flat columns f
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -153,10 +153,42 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------------
     def runs(self) -> list[dict[str, Any]]:
-        """Every run, oldest first: id, times, command, status and the :data:`ORIGIN_COLUMNS`."""
+        """Every run, oldest first: id, times, command, status, the :data:`ORIGIN_COLUMNS` and
+        ``stored`` (how many measurements it stored).
+
+        ``status`` is what to show: a run stored ``running`` whose process is gone is
+        ``abandoned`` (:func:`accelbench.results.liveness.run_state`); ``stored_status`` keeps the
+        stored value.
+        """
+        from accelbench.results.liveness import run_state
+
         keys = ("run_id", "started_at", "finished_at", "command", "status", *ORIGIN_COLUMNS)
-        rows = self.con.execute(f"SELECT {', '.join(keys)} FROM runs ORDER BY started_at, run_id").fetchall()
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+        rows = self.con.execute(
+            f"SELECT {', '.join('r.' + k for k in keys)}, "
+            "(SELECT count(*) FROM measurements m WHERE m.run_id = r.run_id) AS stored "
+            "FROM runs r ORDER BY r.started_at, r.run_id"
+        ).fetchall()
+        out = []
+        for row in rows:
+            run = dict(zip((*keys, "stored"), row, strict=True))
+            run["stored_status"] = run["status"]
+            run["status"] = run_state(run)
+            out.append(run)
+        return out
+
+    def abandoned_runs(self, run_ids: set[str] | None = None) -> list[dict[str, Any]]:
+        """Runs (of ``run_ids`` when given) stored ``running`` whose process is gone."""
+        return [run for run in self.runs() if run["stored_status"] == "running" and run["status"] == "abandoned"
+                and (run_ids is None or run["run_id"] in run_ids)]
+
+    def mark_abandoned(self, run_id: str) -> None:
+        """Store the ``abandoned`` verdict for a run (only a ``running`` row changes)."""
+        self.con.execute("UPDATE runs SET status = 'abandoned' WHERE run_id = ? AND status = 'running'", [run_id])
+
+    def sweep_run_ids(self, sweep_id: str) -> set[str]:
+        """Ids of the runs that stored measurements under ``sweep_id``."""
+        rows = self.con.execute("SELECT DISTINCT run_id FROM measurements WHERE sweep_id = ?", [sweep_id]).fetchall()
+        return {str(row[0]) for row in rows}
 
     def run_environment(self, run_id: str) -> dict[str, Any]:
         rows = self.con.execute("SELECT environment FROM runs WHERE run_id = ?", [run_id]).fetchall()
@@ -221,20 +253,32 @@ class Store:
         return frame
 
     # -- export ------------------------------------------------------------------------------
-    def export(self, out: Path, run_id: str | None = None) -> Path:
-        """Write measurements to ``out`` (.parquet or .csv, chosen by suffix)."""
+    def export(self, out: Path, run_id: str | None = None, *, cell: Callable[[Any], Any] | None = None) -> Path:
+        """Write measurements to ``out`` (.parquet or .csv, chosen by suffix).
+
+        For CSV, every text cell goes through ``cell`` when given (the ``export`` command passes
+        :func:`accelbench.report.escape.csv_cell`, which neutralises spreadsheet formulas).
+        """
         suffix = out.suffix.lower()
         if suffix not in (".parquet", ".csv"):
             raise UserError(f"export file must end in .parquet or .csv, got {out.name!r}")
+        if out.is_dir():
+            raise UserError(f"export target {out} is a directory: give a file name ending in {suffix}")
         where = " WHERE run_id = ?" if run_id else ""
         query = f"SELECT * FROM measurements{where} ORDER BY created_at"
         relation = self.con.execute(query, [run_id] if run_id else [])
         frame = relation.df()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if suffix == ".parquet":
-            frame.to_parquet(out, index=False)
-        else:
-            frame.to_csv(out, index=False)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if suffix == ".parquet":
+                frame.to_parquet(out, index=False)
+            else:
+                if cell is not None:
+                    for column in frame.columns:
+                        frame[column] = frame[column].map(lambda v: cell(v) if isinstance(v, str) else v)
+                frame.to_csv(out, index=False)
+        except OSError as exc:
+            raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
         return out
 
     def close(self) -> None:
@@ -253,30 +297,65 @@ def _check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         )
 
 
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
+    return {str(row[0]) for row in rows}
+
+
+def check_is_store(con: duckdb.DuckDBPyConnection, path: Path, *, empty_ok: bool) -> None:
+    """A UserError when the DuckDB file at ``path`` is not an accelbench store.
+
+    An empty database is one (to be initialised) only when ``empty_ok``; a database holding
+    other tables is never written into.
+    """
+    tables = _tables(con)
+    if not tables and empty_ok:
+        return
+    missing = {"meta", "runs", "measurements"} - tables
+    if missing:
+        raise UserError(
+            f"{path} is a DuckDB file but not an accelbench store (no {', '.join(sorted(missing))} table): "
+            "pass the store written by `accelbench run` with --store"
+        )
+
+
 @contextmanager
 def open_store(path: Path | str = DEFAULT_STORE, *, read_only: bool = False, check: bool = True) -> Iterator[Store]:
-    """Open (creating when writable) the store at ``path``; refuses unknown schema versions."""
+    """Open (creating when writable) the store at ``path``; refuses unknown schema versions,
+    files that are not accelbench stores, and unusable paths (each one line, a UserError)."""
     import duckdb
 
     path = Path(path)
-    if read_only and not path.exists():
+    try:
+        exists = path.exists()
+        is_dir = path.is_dir()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise UserError(f"cannot use store path {path}: {exc.strerror or exc}") from None
+    if read_only and not exists:
         raise UserError(f"no store at {path} (run `accelbench run` first, or pass --store)")
-    if path.exists() and path.is_dir():
+    if is_dir:
         raise UserError(f"--store {path} is a directory, not a DuckDB file")
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"cannot create the store's directory {path.parent}: {exc.strerror or exc}") from None
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
         raise UserError(f"cannot open store {path}: {str(exc).splitlines()[0]}") from None
     try:
-        if not read_only:
-            con.execute(_SCHEMA)
-            exists = con.execute("SELECT count(*) FROM meta WHERE key = 'schema_version'").fetchall()
-            if exists[0][0] == 0:
-                con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        if check:
-            _check_schema(con, path)
+        try:
+            check_is_store(con, path, empty_ok=not read_only)
+            if not read_only:
+                con.execute(_SCHEMA)
+                exists_rows = con.execute("SELECT count(*) FROM meta WHERE key = 'schema_version'").fetchall()
+                if exists_rows[0][0] == 0:
+                    con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            if check:
+                _check_schema(con, path)
+        except duckdb.Error as exc:
+            raise UserError(f"cannot use store {path}: {str(exc).splitlines()[0]}") from None
         yield Store(con, path)
     finally:
         con.close()
