@@ -90,6 +90,7 @@ ENVIRONMENTS = [
     pytest.param(True, {}, ["-n", "2"], "0", id="pytest-alone-with-xdist"),
     pytest.param(False, {}, ["-p", "no:benchmark"], "0", id="no-benchmark-flag"),
     pytest.param(False, {}, ["-n", "2"], "1", id="pytest-benchmark-with-xdist"),
+    pytest.param(False, {}, ["-p", "accelbench"], "1", id="autoload-on-p-accelbench"),
     pytest.param(True, {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}, ["-p", "accelbench"], "0",
                  id="autoload-disabled-p-accelbench"),
     pytest.param(False, {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}, ["-p", "accelbench.pytest_plugin"], "0",
