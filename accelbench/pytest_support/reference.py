@@ -49,16 +49,18 @@ def _measurements(records: list[dict[str, Any]], run_id: str) -> list[Measuremen
     return out
 
 
-def _environment(rootpath: Path) -> dict[str, Any]:
-    """The run environment, with the commit of the project under test (pytest's rootdir)."""
+def _environment(rootpath: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The run environment and origin, with the commit of the project under test (pytest's rootdir)."""
     from accelbench.results.environment import capture, git_commit
 
     env = capture()
     git = git_commit(rootpath)
+    origin: dict[str, Any] = {}
     if git:
         env["git"] = git
         env["commit"] = {"id": git.get("commit"), "dirty": git.get("dirty")}
-    return env
+        origin = {"commit_id": git.get("commit"), "dirty": git.get("dirty")}
+    return env, origin
 
 
 def compare_and_save(state: SessionState, config: pytest.Config) -> Outcome:
@@ -95,8 +97,9 @@ def compare_and_save(state: SessionState, config: pytest.Config) -> Outcome:
         args = " ".join(str(a) for a in config.invocation_params.args)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         started = min(m.created_at for m in current)
+        environment, origin = _environment(config.rootpath)
         with open_store(state.store) as store:
-            store.begin_run(run_id, f"pytest {args}".strip(), _environment(config.rootpath), started)
+            store.begin_run(run_id, f"pytest {args}".strip(), environment, started, origin)
             for m in current:
                 store.append(m)
             store.finish_run(run_id, now)

@@ -117,10 +117,17 @@ def test_xdist_workers_take_turns_and_their_records_reach_the_controller(tmp_pat
 def test_accel_compare_fails_the_session_on_a_planted_regression(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "test_modeled.py").write_text(MODELED_TEST)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "add", "test_modeled.py"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "bench"], cwd=tmp_path, check=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, check=True, capture_output=True,
+                          text=True).stdout.strip()
     first = _pytest(tmp_path, "--accel-save", "--accel-store", "s.duckdb")
     assert first.returncode == 0, first.stdout + first.stderr
     with open_store(tmp_path / "s.duckdb") as store:
         (saved,) = store.runs()
+        assert saved["commit_id"] == head  # the project under test's commit, not accelbench's
         (m,) = store.measurements(saved["run_id"])
         assert m.latency is not None
         faster = dataclasses.replace(m, run_id="planted-faster", measurement_id="planted",
