@@ -1,4 +1,5 @@
-"""``accelbench compare RUN_A RUN_B``: what changed, with statistics; exit 1 on a regression past --fail-on."""
+"""``accelbench compare RUN_A RUN_B``: what changed, judged against each run's noise; exit 1 on a
+regression past --fail-on, or when nothing was comparable."""
 
 from __future__ import annotations
 
@@ -10,13 +11,26 @@ from accelbench.commands.common import add_json, add_store, print_json, stderr
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("compare", help="compare two stored runs (Mann-Whitney U on raw samples)")
+    parser = sub.add_parser(
+        "compare", help="compare two stored runs (a change must exceed both runs' 95 % intervals of the median)")
     parser.add_argument("run_a", metavar="RUN_A")
     parser.add_argument("run_b", metavar="RUN_B")
-    parser.add_argument("--fail-on", metavar="p50:N%", help="exit 1 when a regression exceeds this change")
+    parser.add_argument("--fail-on", metavar="p50:N%",
+                        help="exit 1 when a regression exceeds this change (N finite, >= 0)")
     add_store(parser)
     add_json(parser)
     parser.set_defaults(func=main)
+
+
+def _line(c: Any) -> str:
+    from accelbench.commands.format import seconds
+
+    head = f"{c.verdict} {c.workload} on {c.backend} b{c.batch}"
+    if c.verdict == "not comparable":
+        return f"{head}: {c.reason}"
+    text = f"{head}: p50 {seconds(c.p50_a_s)} -> {seconds(c.p50_b_s)} ({c.p50_change:+.1%}"
+    text += f", {c.provenance})" if c.provenance != "measured" else ")"
+    return text + (f" — {c.reason}" if c.reason and c.verdict != "no significant change" else "")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -28,16 +42,17 @@ def main(args: argparse.Namespace) -> int:
         run_a, run_b = store.resolve_run(args.run_a), store.resolve_run(args.run_b)
         changes = compare_runs(store.measurements(run_a), store.measurements(run_b))
     failing = [c for c in changes if c.verdict == "regressed" and threshold is not None and c.p50_change > threshold]
+    judged = [c for c in changes if c.verdict != "not comparable"]
     if args.json:
         print_json({"run_a": run_a, "run_b": run_b, "changes": [asdict(c) for c in changes],
-                    "failed": bool(failing)})
+                    "failed": bool(failing) or not judged})
     else:
         for c in changes:
-            p = f"p={c.p_value:.2g}" if c.p_value is not None else "modeled"
-            print(f"{c.verdict:<10} {c.workload} on {c.backend} b{c.batch}: p50 {c.p50_a_s:.3g} s -> "
-                  f"{c.p50_b_s:.3g} s ({c.p50_change:+.1%}, {p})")
-    if not changes:
-        stderr(f"nothing comparable between {run_a} and {run_b}")
+            print(_line(c))
+    if not judged:
+        why = "no measurement of one is in the other" if not changes else "no pair is rankable on both sides"
+        stderr(f"accelbench: error: nothing comparable between {run_a} and {run_b}: {why}")
+        return 1
     if failing:
         stderr(f"{len(failing)} regression(s) beyond {args.fail_on}")
         return 1

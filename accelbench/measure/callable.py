@@ -12,27 +12,31 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from accelbench.backends.base import BaseBackend, Prepared
+from accelbench.kinds import make_workload
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner, Timing
-from accelbench.kinds import make_workload
 
 
 class _CallableBackend(BaseBackend):
+    """``fn`` as the lowering's bound callable: without ``synchronize`` it is timed in the
+    runner's compiled loop (nothing but ``fn()`` inside the timed region)."""
+
     name = "callable"
 
-    def __init__(self, fn: Callable[[], Any], synchronize: Callable[[], Any] | None) -> None:
+    def __init__(self, fn: Callable[[], Any]) -> None:
         self._fn = fn
-        self._sync = synchronize
 
     def prepare(self, workload: Any, config: Mapping[str, Any]) -> Prepared:
-        return Prepared(workload, config)
+        return Prepared(workload, config, call=self._fn)
 
-    def run(self, prepared: Prepared, device_inputs: Any) -> Any:
-        return self._fn()
+
+class _SyncedCallableBackend(_CallableBackend):
+    def __init__(self, fn: Callable[[], Any], synchronize: Callable[[], Any]) -> None:
+        super().__init__(fn)
+        self._sync = synchronize
 
     def synchronize(self) -> None:
-        if self._sync is not None:
-            self._sync()
+        self._sync()
 
 
 _PLACEHOLDER = make_workload("gemm", {"m": 1, "n": 1, "k": 1})
@@ -44,6 +48,6 @@ def time_callable(
     synchronize: Callable[[], Any] | None = None,
 ) -> Timing:
     """Per-call samples of ``fn()`` in seconds, with iterations per sample and the stop reason."""
-    backend = _CallableBackend(fn, synchronize)
+    backend = _CallableBackend(fn) if synchronize is None else _SyncedCallableBackend(fn, synchronize)
     prepared = backend.prepare(_PLACEHOLDER, {})
-    return Runner(policy or RunPolicy(), run_id="callable").sample(backend, prepared, None)
+    return Runner(policy or RunPolicy(), run_id="callable").sample(backend, prepared, ())

@@ -31,6 +31,17 @@ class RunPolicy:
       distribution) or ``offline`` (queries issued back to back, one sync per sample: throughput).
     * ``seed``: seed of the correctness inputs (None: a fresh random seed, recorded).
     * ``check_correctness``: compare the output with the float64 reference before timing.
+    * ``contention_threshold``: a sample whose worst thread waited for a CPU longer than this
+      fraction of its wall time is contended (dropped and re-taken, see docs/timing-quality.md).
+    * ``max_contended_retries``: at most this many contended samples are dropped per
+      measurement (and never once the budget is spent); later ones are kept and the record is
+      judged ``contended``.
+    * ``max_tail_ratio``: ``max(p99, mean) / p50`` above this makes the record ``noisy``.
+    * ``count_contention``: read the per-thread counters around every sample (off only to
+      measure the accounting's own cost).
+    * ``threads``: intra-op threads of CPU backends (torch, BLAS, Numba); None keeps the
+      libraries' default (all cores).
+    * ``processes``: repeat the timing in this many fresh worker processes and pool the samples.
     """
 
     warmup_s: float = 0.05
@@ -45,6 +56,12 @@ class RunPolicy:
     seed: int | None = None
     check_correctness: bool = True
     end_to_end: bool = True
+    contention_threshold: float = 0.05
+    max_contended_retries: int = 100
+    max_tail_ratio: float = 2.0
+    count_contention: bool = True
+    threads: int | None = None
+    processes: int = 1
 
     def __post_init__(self) -> None:
         for name in ("warmup_s", "min_sample_s", "budget_s"):
@@ -63,5 +80,17 @@ class RunPolicy:
             raise UserError(
                 f"`max_samples` ({self.max_samples}) must be >= `min_samples` ({self.min_samples})"
             )
+        if not isinstance(self.contention_threshold, int | float) or not 0 < self.contention_threshold < 1:
+            raise UserError(f"`contention_threshold` must be a fraction in (0, 1), got {self.contention_threshold!r}")
+        if not isinstance(self.max_tail_ratio, int | float) or not 1 < self.max_tail_ratio < float("inf"):
+            raise UserError(f"`max_tail_ratio` must be a finite number > 1, got {self.max_tail_ratio!r}")
+        if (not isinstance(self.max_contended_retries, int) or isinstance(self.max_contended_retries, bool)
+                or self.max_contended_retries < 0):
+            raise UserError("`max_contended_retries` must be a non-negative integer, "
+                            f"got {self.max_contended_retries!r}")
+        for name in ("processes",) + (("threads",) if self.threads is not None else ()):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise UserError(f"`{name}` must be a positive integer, got {value!r}")
         if self.scenario not in SCENARIOS:
             raise UserError(f"scenario must be one of {', '.join(SCENARIOS)}, got {self.scenario!r}")

@@ -8,7 +8,11 @@ For one (workload, backend, batch) it
    output outside tolerance is stored ``invalid`` with the reason and is not timed;
 4. warms up, calibrates iterations per sample so the timer's overhead stays under
    ``RunPolicy.max_timer_overhead`` of a sample, then samples adaptively until the median's
-   confidence interval is tight enough or the time budget is spent;
+   confidence interval is tight enough or the time budget is spent, reading each thread's
+   run-queue wait around every sample (:mod:`accelbench.measure.contention`): contended samples
+   are dropped and re-taken within the budget, and the record's ``quality`` says ``ok``,
+   ``noisy`` or ``contended`` (:mod:`accelbench.measure.quality`); with ``RunPolicy.processes``
+   the timing is repeated in fresh worker processes (:mod:`accelbench.measure.processes`);
 5. times end-to-end queries (upload + run + download) separately when the backend moves data;
 6. optionally measures power over a sustained window (see ``power_hook``);
 7. returns a :class:`~accelbench.results.record.Measurement` with provenance on every figure.
@@ -19,18 +23,31 @@ Backends whose timing cannot be measured here (``timing == "modeled"``) get thei
 
 from __future__ import annotations
 
+import itertools
 import math
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from accelbench.backends.base import Backend, BaseBackend, Prepared
 from accelbench.errors import UserError
+from accelbench.measure import threads
+from accelbench.measure.contention import (
+    Accumulator,
+    ContentionSummary,
+    CounterSource,
+    NullSource,
+    default_source,
+    delta,
+)
 from accelbench.measure.correctness import compare
+from accelbench.measure.cpu_peak import cpu_peak, peak_for_dtype
 from accelbench.measure.policy import RunPolicy
+from accelbench.measure.quality import judge, sample_is_contended
 from accelbench.measure.stats import summarize
 from accelbench.measure.stopping import stop_reason
 from accelbench.measure.timers import now_s, timer_overhead_s
@@ -57,12 +74,23 @@ PowerHook = Callable[[Backend, Prepared, Any, int], PowerFields]
 
 @dataclass
 class Timing:
-    """Raw per-call samples (seconds), iterations per sample, why sampling stopped, and how."""
+    """Raw per-call samples (seconds), iterations per sample, why sampling stopped, and how.
+
+    ``contention`` sums the counters over the kept samples; ``process_medians_s`` holds one median
+    per worker process when the timing was repeated in several (``RunPolicy.processes``).
+    """
 
     samples_s: list[float] = field(default_factory=list)
     iterations: int = 0
     stop: str = ""
     method: str = ""
+    contention: ContentionSummary | None = None
+    process_medians_s: list[float] = field(default_factory=list)
+    threads: dict[str, Any] | None = None
+
+
+#: A timed block: seconds for ``n`` iterations.
+Block = Callable[[int], float]
 
 
 def _sync_is_noop(backend: Backend) -> bool:
@@ -70,13 +98,51 @@ def _sync_is_noop(backend: Backend) -> bool:
     return getattr(type(backend), "synchronize", None) is BaseBackend.synchronize
 
 
-class Runner:
-    """Measure workloads on backends with one :class:`RunPolicy`."""
+_LOOP = """
+def loop(_it, _timer, _call{params}):
+    _t0 = _timer()
+    for _ in _it:
+        _call({args})
+    return _timer() - _t0
+"""
 
-    def __init__(self, policy: RunPolicy, run_id: str, power_hook: PowerHook | None = None) -> None:
+
+@cache
+def compiled_loop(arity: int) -> Callable[..., float]:
+    """A timing loop compiled for a callable of ``arity`` positional arguments, as ``timeit`` does:
+    the arguments are locals, the call is inlined, nothing of the Backend call path is inside."""
+    names = [f"_a{i}" for i in range(arity)]
+    source = _LOOP.format(params="".join(f", {name}" for name in names), args=", ".join(names))
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<accelbench timed loop/{arity}>", "exec"), namespace)
+    loop: Callable[..., float] = namespace["loop"]
+    return loop
+
+
+def _bound_call(
+    backend: Backend, prepared: Prepared, device_inputs: Any
+) -> tuple[Callable[..., Any], tuple[Any, ...]] | None:
+    """``(fn, args)`` when a query is exactly ``prepared.call(*device_inputs)`` and needs no sync."""
+    if prepared.call is None or getattr(type(backend), "run", None) is not BaseBackend.run:
+        return None
+    if not _sync_is_noop(backend) or not isinstance(device_inputs, tuple | list):
+        return None
+    return prepared.call, tuple(device_inputs)
+
+
+class Runner:
+    """Measure workloads on backends with one :class:`RunPolicy`.
+
+    ``counters`` makes the contention counter source (default: the best this host offers,
+    :func:`accelbench.measure.contention.default_source`); tests inject scripted ones.
+    """
+
+    def __init__(self, policy: RunPolicy, run_id: str, power_hook: PowerHook | None = None,
+                 counters: Callable[[], CounterSource] | None = None) -> None:
         self.policy = policy
         self.run_id = run_id
         self.power_hook = power_hook
+        self.counters = counters or default_source
 
     # -- public ------------------------------------------------------------------------------
     def measure(
@@ -156,6 +222,8 @@ class Runner:
         if "fpga" in figures:
             base["fpga"] = figures.pop("fpga")
 
+        if backend.family == "cpu" and "peak" not in base["device"]:
+            base["device"] = {**base["device"], "peak": cpu_peak()}
         if prepared.threads is not None:
             base["threads"] = dict(prepared.threads)
         if not prepared.functional:  # model-only design: nothing to run, figures from the model
@@ -190,8 +258,37 @@ class Runner:
                 return self._modeled(backend, prepared, batch, base, provenance, methods, status="does-not-fit")
             return self._modeled(backend, prepared, batch, base, provenance, methods)
 
-        timing = self.sample(backend, prepared, device_inputs)
+        with threads.limited(self.policy.threads if backend.family == "cpu" else None):
+            return self._timed(backend, workload, batch, base, prepared, inputs, device_inputs, provenance, methods)
+
+    def _timed(
+        self,
+        backend: Backend,
+        workload: Workload,
+        batch: int,
+        base: dict[str, Any],
+        prepared: Prepared,
+        inputs: tuple[Any, ...],
+        device_inputs: Any,
+        provenance: dict[str, str],
+        methods: dict[str, str],
+    ) -> Measurement:
+        """Timing, end-to-end, power and quality of a checked lowering (inside the thread limit)."""
+        if self.policy.processes > 1:
+            from accelbench.measure.processes import sample_in_workers
+
+            timing = sample_in_workers(backend, workload, batch, dict(base["config"]), self.policy,
+                                       base["seed"], self.counters)
+        else:
+            timing = self.sample(backend, prepared, device_inputs)
+            if backend.family == "cpu":
+                timing.threads = threads.current()
+        if backend.family == "cpu":
+            base["threads"] = {**(timing.threads or {}), **(base.get("threads") or {})}
         latency = summarize(timing.samples_s)
+        quality = judge(timing.samples_s, timing.contention, self.policy,
+                        threads_used=threads.threads_used(base.get("threads")),
+                        process_medians_s=timing.process_medians_s)
         label = "measured"
         for figure in ("latency", "throughput_items_s", "achieved_flops_s", "achieved_bytes_s"):
             provenance[figure] = label
@@ -212,13 +309,15 @@ class Runner:
             }
             provenance.update(fields.provenance)
             methods.update(fields.methods)
-        peak = (base["device"].get("peak") or {}).get("flops_s")
-        if peak and latency.p50_s > 0:  # roofline input: achieved FLOP/s over the device's dense peak
-            base["device"] = {**base["device"], "percent_of_peak": 100.0 * base["flops"] / latency.p50_s / peak}
+        peak = peak_for_dtype(base["device"].get("peak"), workload.dtype)
+        if peak and latency.p50_s > 0:  # roofline input: achieved FLOP/s over the dense peak of the dtype
+            base["device"] = {**base["device"], "percent_of_peak": 100.0 * base["flops"] / latency.p50_s / peak,
+                              "percent_of_peak_dtype": workload.dtype}
         return Measurement(
             **base,
             **power,
             status="ok",
+            quality=quality,
             iterations_per_sample=timing.iterations,
             samples_s=tuple(timing.samples_s),
             latency=latency,
@@ -285,32 +384,82 @@ class Runner:
         backend.synchronize()
         return now_s() - t0
 
-    def _block(self, backend: Backend, prepared: Prepared, device_inputs: Any, n: int) -> tuple[float, str]:
-        """Seconds for ``n`` iterations, with the device timer when the backend has one."""
-        device_s = backend.time(prepared, device_inputs, n)
-        if device_s is not None:
-            return device_s, "device timer"
+    def timed_block(self, backend: Backend, prepared: Prepared, device_inputs: Any) -> tuple[Block, str]:
+        """The timed block for this backend and scenario, and words that say exactly what it times.
+
+        Device timer: single-stream times every query with its own device measurement
+        (``Backend.time(..., 1)`` per query), offline one measurement around ``n`` back-to-back
+        launches. Host timer: a synchronous lowering with a bound callable runs in a loop compiled
+        like ``timeit``'s (no Backend call path inside the timed region); otherwise ``run`` (+
+        ``synchronize`` per query in single-stream, once per block in offline).
+        """
+        single = self.policy.scenario == "single-stream"
+        if backend.time(prepared, device_inputs, 1) is not None:
+            timer = backend.time
+            if single:
+                def per_query(n: int) -> float:
+                    return sum(timer(prepared, device_inputs, 1) or 0.0 for _ in range(n))
+
+                return per_query, "device timer, each query timed on its own (one device measurement per query)"
+
+            def back_to_back(n: int) -> float:
+                return timer(prepared, device_inputs, n) or 0.0
+
+            return back_to_back, "device timer around n back-to-back queries (one measurement per sample)"
+        bound = _bound_call(backend, prepared, device_inputs)
+        if bound is not None:
+            fn, args = bound
+            loop = compiled_loop(len(args))
+
+            def compiled(n: int) -> float:
+                return loop(itertools.repeat(None, n), now_s, fn, *args)
+
+            return compiled, ("host perf_counter around n calls of the bound callable in a compiled loop "
+                              "(synchronous backend: each query completes before the next)")
         run, sync = backend.run, backend.synchronize
-        if self.policy.scenario == "single-stream" and not _sync_is_noop(backend):
+        if _sync_is_noop(backend):
+            def synchronous(n: int) -> float:
+                t0 = now_s()
+                for _ in range(n):
+                    run(prepared, device_inputs)
+                return now_s() - t0
+
+            return synchronous, ("host perf_counter around n runs "
+                                 "(synchronous backend: each query completes before the next)")
+        if single:
+            def synced(n: int) -> float:
+                t0 = now_s()
+                for _ in range(n):
+                    run(prepared, device_inputs)
+                    sync()
+                return now_s() - t0
+
+            return synced, "host perf_counter around n runs, synchronize after every query"
+
+        def offline(n: int) -> float:
             t0 = now_s()
             for _ in range(n):
                 run(prepared, device_inputs)
-                sync()
-            return now_s() - t0, "host perf_counter"
-        t0 = now_s()
-        for _ in range(n):
-            run(prepared, device_inputs)
-        sync()
-        return now_s() - t0, "host perf_counter"
+            sync()
+            return now_s() - t0
+
+        return offline, "host perf_counter around n back-to-back runs, one synchronize per sample"
 
     def sample(self, backend: Backend, prepared: Prepared, device_inputs: Any) -> Timing:
-        """Warm up, calibrate and sample ``backend.run`` on ``device_inputs`` (no correctness check)."""
+        """Warm up, calibrate and sample ``backend.run`` on ``device_inputs`` (no correctness check).
+
+        The contention counters are read once per sample boundary (never per iteration); a sample
+        whose worst thread waited for a CPU longer than ``policy.contention_threshold`` of its wall
+        time is dropped and re-taken, at most ``policy.max_contended_retries`` times and never once
+        the budget is spent.
+        """
         policy = self.policy
+        block, method = self.timed_block(backend, prepared, device_inputs)
         # Warm-up: JIT, caches and clocks settle; never timed into a sample.
         warm: list[float] = []
         t_start = now_s()
         while len(warm) < policy.min_warmup_iterations or now_s() - t_start < policy.warmup_s:
-            warm.append(self._one_call(backend, prepared, device_inputs))
+            warm.append(block(1))
             if len(warm) >= 10_000:
                 break
         per_call_s = sorted(warm)[len(warm) // 2]
@@ -318,19 +467,33 @@ class Runner:
         floor_s = max(timer_overhead_s() / policy.max_timer_overhead, policy.min_sample_s)
         iterations = max(1, math.ceil(floor_s / max(per_call_s, 1e-9)))
         timing = Timing(iterations=iterations)
-        t_start = now_s()
-        method = ""
-        while True:
-            block_s, method = self._block(backend, prepared, device_inputs, iterations)
-            timing.samples_s.append(block_s / iterations)
-            reason = stop_reason(timing.samples_s, now_s() - t_start, policy)
-            if reason:
-                timing.stop = reason
-                break
-        sync = "sync per query" if policy.scenario == "single-stream" else "one sync per sample"
+        source = self.counters() if policy.count_contention else NullSource()
+        kept = Accumulator(source.name)
+        try:
+            before = source.read()
+            t_start = now_s()
+            while True:
+                block_s = block(iterations)
+                after = source.read()
+                interval = delta(before, after)
+                before = after
+                if (sample_is_contended(interval.fraction, policy) and kept.retries < policy.max_contended_retries
+                        and now_s() - t_start < policy.budget_s):
+                    kept.retries += 1  # dropped: re-taken below
+                    continue
+                kept.add(interval)
+                timing.samples_s.append(block_s / iterations)
+                reason = stop_reason(timing.samples_s, now_s() - t_start, policy)
+                if reason:
+                    timing.stop = reason
+                    break
+        finally:
+            source.close()
+        timing.contention = kept.summary()
+        dropped = f", {kept.retries} contended sample(s) dropped and re-taken" if kept.retries else ""
         timing.method = (
-            f"{method}, {policy.scenario} ({sync}), {iterations} iteration(s)/sample, "
-            f"{len(timing.samples_s)} samples; stopped: {timing.stop}"
+            f"{method}; {policy.scenario}, {iterations} iteration(s)/sample, "
+            f"{len(timing.samples_s)} samples{dropped}; stopped: {timing.stop}"
         )
         return timing
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping
+from typing import Any
+
 import pytest
 
-from accelbench.backends.base import Availability, Prepared
-from tests.fakes import FakeBackend, ModeledFakeBackend
+from accelbench.backends.base import Availability, BaseBackend, Family, Prepared
 from accelbench.errors import UserError
-from accelbench.measure.policy import RunPolicy
-from accelbench.measure.runner import PowerFields, Runner
 from accelbench.kinds import make_workload
+from accelbench.measure.callable import time_callable
+from accelbench.measure.policy import RunPolicy
+from accelbench.measure.runner import PowerFields, Runner, compiled_loop
+from accelbench.workload import Workload
+from tests.fakes import FakeBackend, ModeledFakeBackend
 
 GEMM = make_workload("gemm", {"m": 8, "n": 8, "k": 8})
 FAST = RunPolicy(budget_s=0.05, min_samples=5, warmup_s=0.0)
@@ -111,7 +117,7 @@ def test_power_hook_figures_and_provenance_land_in_the_record() -> None:
 def test_offline_scenario_is_recorded() -> None:
     policy = RunPolicy(budget_s=0.05, min_samples=5, warmup_s=0.0, scenario="offline")
     m = Runner(policy, "r").measure(FakeBackend(), GEMM, 8)
-    assert m.scenario == "offline" and "one sync per sample" in m.methods["latency"]
+    assert m.scenario == "offline" and "offline" in m.methods["latency"]
 
 
 def test_availability_probe_is_consulted_first() -> None:
@@ -132,3 +138,86 @@ def test_percent_of_device_peak_is_recorded_when_the_device_has_a_peak() -> None
 
     m = Runner(FAST, "r").measure(Peaked(), GEMM, 1)
     assert m.device["percent_of_peak"] == pytest.approx(100 * GEMM.flops(1) / 1e-6 / 1e12)
+
+
+class CountingTimer(FakeBackend):
+    """A device-timed fake that records how many queries each ``time`` call covered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[int] = []
+
+    def time(self, prepared: Prepared, device_inputs: object, n: int) -> float:
+        self.calls.append(n)
+        return 1e-6 * n
+
+
+def test_single_stream_with_a_device_timer_times_every_query_on_its_own() -> None:
+    backend = CountingTimer()
+    m = Runner(FAST, "r").measure(backend, GEMM, 1)
+    assert set(backend.calls) == {1} and m.iterations_per_sample >= 1
+    assert "each query timed on its own" in m.methods["latency"]
+
+
+def test_offline_with_a_device_timer_times_back_to_back_blocks() -> None:
+    backend = CountingTimer()
+    policy = RunPolicy(budget_s=0.05, min_samples=5, warmup_s=0.0, scenario="offline")
+    m = Runner(policy, "r").measure(backend, GEMM, 1)
+    assert m.iterations_per_sample in backend.calls and "back-to-back" in m.methods["latency"]
+
+
+def _lower(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+    return Prepared(workload, config, call=lambda *xs: workload.reference(xs).astype(workload.np_dtype))
+
+
+class BoundCallBackend(BaseBackend):
+    name = "bound"
+    lowerings = {"gemm": _lower}  # noqa: RUF012
+
+
+def test_a_bound_callable_is_timed_in_a_compiled_loop_without_the_backend_call_path() -> None:
+    m = Runner(FAST, "r").measure(BoundCallBackend(), GEMM, 1)
+    assert m.status == "ok" and "bound callable in a compiled loop" in m.methods["latency"]
+
+
+def test_compiled_loop_calls_the_callable_n_times_with_its_arguments() -> None:
+    seen: list[tuple[int, int]] = []
+    elapsed = compiled_loop(2)(itertools.repeat(None, 7), lambda: 0.0, lambda a, b: seen.append((a, b)), 1, 2)
+    assert seen == [(1, 2)] * 7 and elapsed == 0.0
+    calls: list[None] = []
+    timing = time_callable(lambda: calls.append(None), RunPolicy(budget_s=0.01, min_samples=3, warmup_s=0.0))
+    assert len(calls) >= timing.iterations * len(timing.samples_s)
+    assert "compiled loop" in timing.method
+
+
+def test_percent_of_peak_uses_the_peak_of_the_workload_dtype() -> None:
+    class PerDtype(FakeBackend):
+        def device_info(self) -> dict:
+            return {"device": "fake", "peak": {"float32": 1e12, "float64": 5e11, "flops_s": 1e12}}
+
+        def time(self, prepared: Prepared, device_inputs: object, n: int) -> float:
+            return 1e-6 * n
+
+    double = make_workload("gemm", {"m": 8, "n": 8, "k": 8, "dtype": "float64"})
+    m = Runner(FAST, "r").measure(PerDtype(), double, 1)
+    assert m.device["percent_of_peak"] == pytest.approx(100 * double.flops(1) / 1e-6 / 5e11)
+    assert m.device["percent_of_peak_dtype"] == "float64"
+
+
+def test_a_float32_only_peak_gives_no_percent_for_float64() -> None:
+    class Fp32Only(FakeBackend):
+        family: Family = "gpu"
+
+        def device_info(self) -> dict:
+            return {"device": "fake gpu", "peak": {"flops_s": 1e12}}
+
+    double = make_workload("gemm", {"m": 8, "n": 8, "k": 8, "dtype": "float64"})
+    assert "percent_of_peak" not in Runner(FAST, "r").measure(Fp32Only(), double, 1).device
+
+
+def test_cpu_records_carry_the_cpu_peak_per_dtype_and_their_threads() -> None:
+    m = Runner(FAST, "r").measure(FakeBackend(), GEMM, 1)
+    peak = m.device["peak"]
+    assert peak["peak_source"] in ("table", "measured FMA micro-kernel")
+    assert peak["float64"] > 0 and peak["float32"] > 0 and "percent_of_peak" in m.device
+    assert isinstance(m.threads, dict)

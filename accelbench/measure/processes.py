@@ -1,0 +1,86 @@
+"""``--processes N``: repeat a timing in N fresh worker processes and pool the samples (pyperf's idea).
+
+One process sees one memory layout, one set of JIT decisions, one placement of its threads; a
+difference between two runs can come from any of them. Each worker is a fresh interpreter
+(``multiprocessing`` *spawn*), started one after the other — never two at once, they would
+contend — and it prepares the lowering, uploads the inputs and samples exactly as the parent
+would (warm-up, calibration, contention counters, thread limit). The parent pools the samples,
+keeps each worker's median (the record's ``quality.between_process_rel``) and combines the
+counters so that one contended worker makes the pool contended.
+
+The backend, the workload and the policy travel by pickle: a backend holding unpicklable state
+(an open device context) cannot be repeated this way and the record says so.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import statistics
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+from accelbench.backends.base import Backend
+from accelbench.measure import threads
+from accelbench.measure.contention import CounterSource, combine
+from accelbench.measure.policy import RunPolicy
+from accelbench.measure.runner import Runner, Timing
+from accelbench.workload import Workload
+
+
+def _worker(backend: Backend, workload: Workload, batch: int, config: Mapping[str, Any], policy: RunPolicy,
+            seed: int, counters: Callable[[], CounterSource] | None) -> Timing:
+    """One worker: prepare, upload and sample in this fresh process (no correctness check: the
+    parent checked the same lowering on the same inputs)."""
+    if policy.threads is not None and backend.family == "cpu":
+        threads.set_environment(policy.threads)  # before the backend loads its libraries
+    prepared = backend.prepare(workload, config)
+    device_inputs = backend.upload(prepared, workload.make_inputs(seed, batch))
+    with threads.limited(policy.threads if backend.family == "cpu" else None):
+        timing = Runner(policy, "worker", counters=counters).sample(backend, prepared, device_inputs)
+        timing.threads = threads.current() if backend.family == "cpu" else None
+    return timing
+
+
+def pool_timings(timings: list[Timing]) -> Timing:
+    """One :class:`Timing` from several workers' (samples concatenated in worker order)."""
+    if not timings:
+        raise ValueError("no worker timings to pool")
+    iterations = [t.iterations for t in timings]
+    samples = [s for t in timings for s in t.samples_s]
+    first = timings[0]
+    contention = [t.contention for t in timings if t.contention is not None]
+    method = first.method.split("; ")[0]
+    return Timing(
+        samples_s=samples,
+        iterations=first.iterations,
+        stop="; ".join(f"process {i + 1}: {t.stop}" for i, t in enumerate(timings)),
+        method=(f"{method}; {len(timings)} fresh worker processes (spawn), one after another, samples pooled "
+                f"({len(samples)} samples; iterations/sample per process: {iterations})"),
+        contention=combine(contention) if contention else None,
+        process_medians_s=[statistics.median(t.samples_s) for t in timings],
+        threads=first.threads,
+    )
+
+
+def sample_in_workers(backend: Backend, workload: Workload, batch: int, config: Mapping[str, Any],
+                      policy: RunPolicy, seed: int, counters: Callable[[], CounterSource] | None = None) -> Timing:
+    """Sample ``policy.processes`` times, each in a fresh spawned process, and pool the results."""
+    one = replace(policy, processes=1)
+    # Only a picklable counter source goes to the workers; otherwise each picks the host's default.
+    try:
+        pickle.dumps(counters)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        counters = None
+    try:
+        pickle.dumps((backend, workload))
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        raise RuntimeError(f"--processes: the backend or workload cannot be sent to a worker process ({exc})") from exc
+    context = multiprocessing.get_context("spawn")
+    timings: list[Timing] = []
+    for _ in range(policy.processes):
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            timings.append(pool.submit(_worker, backend, workload, batch, dict(config), one, seed, counters).result())
+    return pool_timings(timings)
