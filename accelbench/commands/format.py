@@ -1,28 +1,19 @@
-"""Human formatting of figures by unit (measurement is separate from presentation)."""
+"""Human formatting of figures for the CLI (measurement is separate from presentation).
+
+The unit formatters live in :mod:`accelbench.report.units` (one implementation for the CLI and
+reports): durations in ns/µs/ms/s, rates with k/M/G prefixes, never scientific notation.
+"""
 
 from __future__ import annotations
 
-PROVENANCE_MARK = {"measured": "", "simulated": "ˢ", "reported": "ʳ", "modeled": "ᵐ"}
+from accelbench.report.provenance import MARKS
+from accelbench.report.provenance import mark as _mark
+from accelbench.report.units import items_per_s, joules, rate, seconds, small, watts
 
-
-def seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g} {unit}"
-    return f"{value / 1e-9:.3g} ns"
-
-
-def rate(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    for prefix, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g} {prefix}{unit}"
-    return f"{value:.3g} {unit}"
+PROVENANCE_MARK = MARKS
+__all__ = ["PROVENANCE_MARK", "items_per_s", "joules", "mark", "rate", "seconds", "small", "watts"]
 
 
 def mark(provenance: str | None) -> str:
-    """A superscript marking non-measured figures (legend: ˢ simulated, ʳ reported, ᵐ modeled)."""
-    return PROVENANCE_MARK.get(provenance or "measured", "?")
+    """A superscript marking non-measured figures (ˢ simulated, ʳ reported, ᵐ modeled, ‽ unknown)."""
+    return _mark(provenance)

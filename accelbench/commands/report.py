@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from accelbench.commands.common import add_store, stderr
+from accelbench.commands.common import add_store, output_dir, parse_positive_float, stderr
 
 
 def register(sub: Any) -> None:
@@ -16,19 +16,31 @@ def register(sub: Any) -> None:
     which.add_argument("--run", metavar="ID", help="a run id (a unique prefix is enough)")
     which.add_argument("--last", action="store_true", help="the last run (the default)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    parser.add_argument("--cpu-peak-flops-s", metavar="FLOP/S",
+                        help="CPU compute roof for the roofline when the CPU stored no peak (e.g. 1.2e12)")
+    parser.add_argument("--cpu-peak-bytes-s", metavar="B/S", help="CPU memory-bandwidth roof (e.g. 2e11)")
     parser.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
-    from accelbench.report.writer import write_report
+    from accelbench.report.roofs import CpuPeakConfig
+    from accelbench.report.write import write_report
     from accelbench.results.store import open_store
 
+    peaks = CpuPeakConfig(
+        parse_positive_float(args.cpu_peak_flops_s, "--cpu-peak-flops-s") if args.cpu_peak_flops_s else None,
+        parse_positive_float(args.cpu_peak_bytes_s, "--cpu-peak-bytes-s") if args.cpu_peak_bytes_s else None)
+    output_dir(args.out)  # one line, exit 2, when --out names a file or cannot be created
     with open_store(args.store, read_only=True) as store:
         run_id = store.resolve_run(args.run)
         records = store.measurements(run_id)
         environment = store.run_environment(run_id)
-    report = write_report(run_id, records, environment, args.out)
-    omitted = [title for title, svg, _ in report.plots if svg is None]
-    stderr(f"wrote {args.out / 'index.html'}, report.md, results.csv ({len(report.rows)} results, "
-           f"{len(report.failures)} invalid; plots omitted for lack of data: {', '.join(omitted) or 'none'})")
+    report = write_report(run_id, records, environment, args.out, peaks)
+    omitted = [plot.title for plot in report.plots if plot.svg is None]
+    ranked = sum(len(rows) for rows in report.ranked.values())
+    stderr(f"wrote {args.out / 'index.html'}, report.md, summary.csv, results.csv ({ranked} ranked, "
+           f"{len(report.not_ranked)} not ranked, {len(report.failures)} failed; plots omitted for lack of data: "
+           f"{len(omitted)})")
+    for workload, found in report.verdicts.items():
+        stderr(f"{workload}: {found[0].text()}")
     return 0

@@ -3,7 +3,11 @@
 Average power, energy per item and items per joule all come from the same window: the meter is
 read over back-to-back runs of the prepared workload lasting at least ``window_s`` (1 s by
 default) and :data:`MIN_UPDATE_PERIODS` refreshes of the meter's counter, so a slow sensor is
-never read over a window shorter than its refresh. Items are counted in that window. Idle power
+never read over a window shorter than its refresh. Items are counted in that window, and the
+window's own throughput (items / window seconds) is stored beside the figures
+(``power["window_throughput_items_s"]``): energy per item is power / that throughput, which can
+differ from the record's timed throughput (the window runs one synchronised call after another,
+while timed samples may amortise many calls), so reports show it next to energy per item. Idle power
 is read over a short window just before (after a settle pause, so the runs' tail is not in it)
 and reported; ``subtract_idle`` subtracts it from the active power.
 
@@ -87,6 +91,11 @@ class PowerResult:
         return self.energy_j / self.items if self.items and self.energy_j > 0 else None
 
     @property
+    def window_throughput_items_s(self) -> float | None:
+        """Items per second run in the active window: energy per item = power / this (items/s)."""
+        return self.items / self.active.duration_s if self.items and self.active.duration_s > 0 else None
+
+    @property
     def items_per_j(self) -> float | None:
         return self.items / self.energy_j if self.items and self.energy_j > 0 else None
 
@@ -100,6 +109,7 @@ class PowerResult:
             "requested_window_s": self.requested_window_s,
             "items": self.items,
             "runs": self.runs,
+            "window_throughput_items_s": self.window_throughput_items_s,
             "items_per_j": self.items_per_j,
             "subtract_idle": self.subtract_idle,
             "active_power_w": active.avg_power_w,
@@ -114,7 +124,8 @@ class PowerResult:
             "power_w": (f"{active.method}; average over a {active.duration_s:.2f} s window of {self.runs} "
                         f"back-to-back runs ({self.items} items){minus}"),
             "energy_j_per_item": (f"power{minus} x {active.duration_s:.2f} s / {self.items} items counted in "
-                                  "the same window"),
+                                  "the same window (= power / the window's throughput, stored as "
+                                  "power.window_throughput_items_s)"),
         }
         if idle is not None:
             detail.update(idle_window_s=idle.duration_s, idle_constants=idle.constants, settle_s=self.settle_s)

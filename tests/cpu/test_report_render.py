@@ -1,7 +1,8 @@
-"""Reports render from a store: sections, escaping of user strings, omitted plots explained."""
+"""Reports render from a store: verdicts, sections, human units, escaping, omitted plots explained."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,9 +11,9 @@ import numpy as np
 import pytest
 
 from accelbench.cli import main
-from accelbench.report.writer import write_report
+from accelbench.report.write import write_report
 from accelbench.results.store import open_store
-from tests.unit.test_report_data import rec
+from tests.unit.test_report_data import rec, unfit
 
 XSS = "<script>alert(1)</script>"
 
@@ -26,6 +27,9 @@ def _records() -> list:
         rec("fpga-hls4ml", 1e-6, 1, workload=XSS, provenance="modeled",
             fpga={"part": "xcu250-figd2104-2L-e", "clock_ns": 5.0, "reuse_factor": 1, "precision": "ap_fixed<16,6>"}),
         rec("cpu-numba", 1e-3, 1, workload=XSS, status="invalid", invalid_reason=f"relative error too big {XSS}"),
+        unfit(1.3e-9, workload=XSS, energy_j_per_item=1e-9),
+        rec("gpu-model", 2e-6, 1, workload=XSS, provenance="modeled", status="model-only",
+            invalid_reason="model-only: nothing ran", device={"device": "T4"}),
     ]
 
 
@@ -34,21 +38,35 @@ def test_html_escapes_user_strings_everywhere(tmp_path: Path) -> None:
     page = (tmp_path / "index.html").read_text()
     assert XSS not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert page.count("<svg") >= 3  # latency, throughput (two batches), roofline
+    assert page.count("<svg") >= 3  # latency, throughput (two batches), energy
 
 
-def test_report_has_tables_invalid_list_legend_and_environment(tmp_path: Path) -> None:
+def test_report_has_verdicts_tables_unranked_sections_legend_and_environment(tmp_path: Path) -> None:
     report = write_report("r1", _records(), {"cpu": "test cpu", "git": {"commit": "abc123"}}, tmp_path)
     page = (tmp_path / "index.html").read_text()
-    for text in ("speedup vs CPU", "Invalid results (never ranked)", "relative error too big", "ᵐ modeled",
-                 "abc123", "Environment"):
-        assert text in page
-    assert len(report.failures) == 1 and all(r["backend"] != "cpu-numba" for r in report.rows)
-    omitted = {title for title, svg, _ in report.plots if svg is None}
-    assert "Fixed-point error vs precision" in omitted
+    for text in ("At a glance", "fastest: cpu-torch 500 µs, 2x ahead of cpu-numpy", "speed-up",
+                 "Not ranked: model-only / does not fit", "DSP 533 %",
+                 "Hardware you don't have (modeled)", "Failed (never ranked)", "relative error too big",
+                 "ᵐ modeled", "abc123", "Environment"):
+        assert text in page, text
+    ranked = [r for rows in report.ranked.values() for r in rows]
+    assert all(r.backend not in ("cpu-numba", "gpu-model") and r.status == "ok" for r in ranked)
+    assert [r.status for r in report.not_ranked] == ["does-not-fit"]
+    assert [r.backend for r in report.modeled_devices] == ["gpu-model"]
+    assert {p.key for p in report.plots if p.svg is None} >= {"precision_error"}
     assert "omitted" in page
     md = (tmp_path / "report.md").read_text()
-    assert "| backend | batch |" in md and (tmp_path / "results.csv").read_text().startswith("workload,")
+    assert "| backend | batch |" in md and "fastest: cpu-torch 500 µs" in md
+    assert (tmp_path / "summary.csv").read_text().startswith(
+        "workload,metric,winner,value,unit,provenance,runner_up,ratio_to_runner_up")
+
+
+def test_no_table_writes_seconds_in_scientific_notation(tmp_path: Path) -> None:
+    write_report("r1", _records(), {}, tmp_path)
+    tables = re.findall(r"<table.*?</table>", (tmp_path / "index.html").read_text(), re.S)
+    texts = [*tables, (tmp_path / "report.md").read_text(), *(p.read_text() for p in tmp_path.glob("*.csv"))]
+    for text in texts:
+        assert not re.search(r"\d[eE][-+]?\d", text)
 
 
 def test_report_command_reads_the_last_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

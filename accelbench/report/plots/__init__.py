@@ -1,0 +1,19 @@
+"""Report plots, one module per plot. Each exposes ``KEY``, ``TITLE`` and ``draw(inputs) -> PlotResult``.
+
+A plot is drawn only when the stored data supports it; otherwise its result says why not.
+:data:`PLOTS` is the order they appear in a report.
+"""
+
+from __future__ import annotations
+
+from accelbench.report.plots import (
+    energy,
+    fpga_resources,
+    latency,
+    pareto,
+    precision_error,
+    roofline,
+    throughput,
+)
+
+PLOTS = (latency, throughput, energy, pareto, roofline, fpga_resources, precision_error)
