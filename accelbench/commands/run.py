@@ -30,7 +30,8 @@ def register(sub: Any) -> None:
     add_run_arguments(parser)
     add_store(parser)
     add_json(parser)
-    parser.add_argument("--strict", action="store_true", help="exit 1 when any result is invalid or failed")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 when any result is invalid or failed, or its timing is not ok (noisy/contended)")
     parser.set_defaults(func=main)
 
 
@@ -74,12 +75,15 @@ def parse_seed(text: str) -> int:
 
 
 def build_policy(args: argparse.Namespace) -> RunPolicy:
+    from accelbench.commands.timing_options import policy_fields
+
     seed = parse_seed(args.seed) if args.seed is not None else None
     return RunPolicy(
         budget_s=parse_positive_float(args.budget_s, "--budget-s"),
         target_rel_noise=parse_positive_float(args.noise, "--noise"),
         scenario=args.scenario,
         seed=seed,
+        **policy_fields(args),
     )
 
 
@@ -138,6 +142,9 @@ def progress_line(index: int, total: int, task: Task, result: Measurement | None
         return
     if result.valid and result.latency:
         detail = f"p50 {seconds(result.latency.p50_s)} ({result.provenance.get('latency', 'measured')})"
+        if result.quality is not None:  # the timing verdict beside the p50, with its reason when not ok
+            q = result.quality
+            detail += f" [{q.verdict}{': ' + q.reason if q.verdict != 'ok' and q.reason else ''}]"
     else:
         detail = f"{result.status}: {result.invalid_reason}"
     stderr(f"[{index}/{total}] {task.label()}: {detail}")
@@ -176,6 +183,10 @@ def main(args: argparse.Namespace) -> int:
 def strict_verdict(results: list[Measurement], bad: list[Measurement]) -> int:
     """``--strict``: 1 with one line saying why when any result failed or nothing was measured."""
     if bad:
+        return 1
+    not_ok = [m for m in results if m.quality is not None and m.quality.verdict != "ok"]
+    if not_ok:  # timing quality (docs/timing-quality.md)
+        stderr(f"accelbench: error: --strict: {len(not_ok)} timing(s) not ok (noisy or contended)")
         return 1
     if results and all(m.status == "unavailable" for m in results):
         reasons = sorted({f"{m.backend}: {m.invalid_reason}" for m in results})
