@@ -7,6 +7,7 @@ before this session, and a mistake stops the session before any test runs). The 
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     import pytest
 
     from accelbench.pytest_support.session import SessionState
+    from accelbench.results.compare import Change
     from accelbench.results.record import Measurement
 
 
@@ -63,6 +65,16 @@ def _environment(rootpath: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return env, origin
 
 
+def _line(c: Change) -> str:
+    """One comparison as ``accelbench compare`` words it (verdict, p50 before -> after, why)."""
+    text = f"{c.verdict:<10} {c.workload} on {c.backend} b{c.batch}"
+    if math.isfinite(c.p50_change):
+        p = f", p={c.p_value:.2g}" if c.p_value is not None else ""
+        text += f": p50 {c.p50_a_s:.3g} s -> {c.p50_b_s:.3g} s ({c.p50_change:+.1%}{p})"
+    reason = getattr(c, "reason", "")
+    return f"{text} - {reason}" if reason else text
+
+
 def compare_and_save(state: SessionState, config: pytest.Config) -> Outcome:
     """Compare the session's records with the reference run, then store them (each when asked)."""
     from accelbench.results.compare import compare_runs
@@ -79,10 +91,7 @@ def compare_and_save(state: SessionState, config: pytest.Config) -> Outcome:
             with open_store(state.store, read_only=True) as store:
                 changes = compare_runs(store.measurements(state.reference), current)
             outcome.lines.append(f"accelbench: this session vs run {state.reference}")
-            for c in changes:
-                p = f"p={c.p_value:.2g}" if c.p_value is not None else "modeled"
-                outcome.lines.append(f"  {c.verdict:<10} {c.workload} on {c.backend} b{c.batch}: p50 {c.p50_a_s:.3g} s"
-                                     f" -> {c.p50_b_s:.3g} s ({c.p50_change:+.1%}, {p})")
+            outcome.lines += [f"  {_line(c)}" for c in changes]
             if not changes:
                 outcome.lines.append("  nothing comparable (no measurement with the same workload, backend, "
                                      "batch, scenario and configuration)")
