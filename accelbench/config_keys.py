@@ -19,8 +19,10 @@ BACKEND_KEYS: dict[str, tuple[str, ...]] = {
     "torch_compile": ("cpu-torch", "gpu-torch"),
     "flush_l2": ("gpu-torch", "gpu-cupy"),
     "kernel": ("gpu-cupy",),
+    "gemm_arch": ("gpu-cupy",),
     "fpga_synth": ("fpga-hls4ml",),
     "fpga_cosim": ("fpga-hls4ml",),
+    "threads": ("cpu-onnxruntime",),
 }
 
 

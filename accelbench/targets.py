@@ -12,8 +12,8 @@ import difflib
 from typing import Any
 
 from accelbench.errors import UserError
-from accelbench.suites import SuiteEntry, load_suite, suite_names, suite_path
 from accelbench.kinds import make_workload
+from accelbench.suites import SuiteEntry, load_suite, suite_names, suite_path
 
 
 def parse_value(text: str) -> Any:
@@ -56,8 +56,21 @@ def catalog() -> dict[str, SuiteEntry]:
     return named
 
 
-def resolve(target: str) -> list[SuiteEntry]:
-    """The suite entries a TARGET stands for; a UserError with suggestions when unknown."""
+def resolve(target: str, weights: str | None = None) -> list[SuiteEntry]:
+    """The suite entries a TARGET stands for; a UserError with suggestions when unknown.
+
+    A model file (``file.py:factory``, ``model.onnx``, ``model.pt2``; ``weights`` for a factory's
+    state dict) is the user's own network (:mod:`accelbench.kinds.user_model`).
+    """
+    from accelbench.usermodels.source import looks_like_model
+
+    if looks_like_model(target):
+        from accelbench.kinds.user_model import UserModelWorkload
+        from accelbench.usermodels.source import parse_target
+
+        return [SuiteEntry(UserModelWorkload.from_source(parse_target(target, weights)))]
+    if weights:
+        raise UserError(f"--weights applies to a model file target, not {target!r}")
     if ":" in target:
         return [parse_adhoc(target)]
     if suite_path(target) is not None:
@@ -68,4 +81,5 @@ def resolve(target: str) -> list[SuiteEntry]:
     options = [*suite_names(), *named]
     close = difflib.get_close_matches(target, options, n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else " (see `accelbench list`)"
-    raise UserError(f"unknown target {target!r}: not a suite, a catalog workload or KIND:key=value{hint}")
+    shown = target if len(target) <= 80 else target[:77] + "..."
+    raise UserError(f"unknown target {shown!r}: not a suite, a catalog workload or KIND:key=value{hint}")

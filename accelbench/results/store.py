@@ -276,7 +276,7 @@ class Store:
                 if cell is not None:
                     for column in frame.columns:
                         frame[column] = frame[column].map(lambda v: cell(v) if isinstance(v, str) else v)
-                frame.to_csv(out, index=False)
+                frame.to_csv(out, index=False, lineterminator="\r\n")  # RFC 4180: a CR in a cell gets quoted
         except OSError as exc:
             raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
         return out
