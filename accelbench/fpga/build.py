@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from accelbench.fpga.cache import cache_root, design_key
+from accelbench.fpga.cache import cache_root, cached_manifest, design_key, seal_manifest
 from accelbench.fpga.config import FpgaConfig
 from accelbench.fpga.convert import convert
 from accelbench.fpga.layers import LayerSpec, layers_from_hls_model
 from accelbench.fpga.lowering import Lowered, lower
+from accelbench.fpga.torch_layers import layers_from_torch, weight_products
 from accelbench.workload import Workload
 
 
@@ -84,31 +85,39 @@ def _compile(workload: Workload, cfg: FpgaConfig, directory: Path) -> dict[str, 
         if proc.returncode < 0 or "MemoryError" in reason or "std::bad_alloc" in reason:
             reason = f"killed or out of memory (limit {cfg.build_memory_gb:g} GB): {reason}"
         raise BuildError(f"hls4ml C-simulation build failed: {reason}")
-    manifest = json.loads((directory / "manifest.json").read_text())
-    return dict(manifest)
+    return seal_manifest(directory)  # records the library's sha256 for the cache check
 
 
 def build_design(workload: Workload, cfg: FpgaConfig, root: Path | None = None) -> Design:
-    """Convert ``workload`` with ``cfg``; compile (or reuse) its C simulation unless model-only."""
+    """Convert ``workload`` with ``cfg``; compile (or reuse) its C simulation unless model-only.
+
+    A design with more products per step than ``model_only_max_mults`` is model-only: it is never
+    converted (conversion only fed the model, and took > 12 min for MobileNetV2 through qonnx); its
+    layers come from the torch module (:mod:`accelbench.fpga.torch_layers`).
+    """
     lowered = lower(workload)
     key = design_key(lowered.module, lowered.input_shapes, cfg)
     directory = (root or cache_root()) / key
     directory.mkdir(parents=True, exist_ok=True)
+    products = weight_products(lowered.module)
+    if products > cfg.model_only_max_mults:
+        fixed = cfg.fixed
+        layers = layers_from_torch(lowered.module, lowered.input_shapes, width=fixed.width, integer=fixed.integer,
+                                   reuse_factor=cfg.reuse_factor, strategy=cfg.strategy, io_type=cfg.io_type)
+        design = Design(workload, cfg, lowered, None, layers, key, directory, functional=False)
+        design.notes.append(
+            f"model-only: {products} multiplications per step exceed model_only_max_mults="
+            f"{cfg.model_only_max_mults}; not converted nor C-simulated, layers read from the torch module, "
+            "figures from the analytical model only"
+        )
+        return design
     hls_model = convert(lowered, cfg, directory / "prj")
     layers = layers_from_hls_model(hls_model)
     design = Design(workload, cfg, lowered, hls_model, layers, key, directory, functional=True)
-    if design.n_mult > cfg.model_only_max_mults:
-        design.functional = False
-        design.notes.append(
-            f"model-only: {design.n_mult} multiplications per inference exceed model_only_max_mults="
-            f"{cfg.model_only_max_mults}; no C simulation, figures from the analytical model only"
-        )
-        return design
     with (directory / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one build per design at a time, across processes
-        manifest_path = directory / "manifest.json"
-        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
-        if manifest and Path(manifest["library"]).exists():
+        manifest = cached_manifest(directory)  # None unless the library still has its recorded sha256
+        if manifest:
             design.cache_hit = True
             design.notes.append(f"cached C-simulation build {key} (compiled in {manifest['compile_s']:.1f} s earlier)")
         else:

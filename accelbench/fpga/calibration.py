@@ -1,126 +1,61 @@
-"""The analytical model against published hls4ml synthesis results (``hls/calibration/fpga_calibration.csv``).
+"""The analytical model against published hls4ml synthesis results, and the fit of the tool profiles.
 
-Each csynth design point is rebuilt from its architecture column as an architecture description
-(:func:`accelbench.fpga.layers.layers_from_description`), keyed by the CSV id in :data:`DESIGNS`.
-``role`` says whether the point was looked at while choosing the model's constants ("tuning") or
-not ("held-out"); both are reported. Rows the model does not describe are listed in :data:`SKIPPED`
-with the reason. Errors are relative: |modeled - reported| / reported (rows reporting 0 are left out
-of that figure's error, and counted).
+Data (shipped in ``hls/calibration/``, each row with its source and a ``role`` from the rule in the
+file's header — whole sources held out):
+
+* ``published.csv`` — whole designs (C-synthesis reports), each with an architecture description
+  (:func:`accelbench.fpga.layers.layers_from_description`), its options, tool profile and hls4ml
+  version;
+* ``layers.csv`` — layers of real hls4ml projects with their trained weights' CSD digit histogram
+  and the layer's own DSP/LUT/FF (the weight-aware mapping's calibration).
+
+:func:`fit_profile` fits a profile's ``[fitted]`` constants from ``fit`` rows only;
+:func:`evaluate` models every described row with its profile; :func:`summarize` gives the median
+and worst relative error and how often the published value lies inside the modeled range.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import math
 import statistics
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from accelbench.fpga.layers import layers_from_description
-from accelbench.fpga.model import DesignEstimate, estimate
-from accelbench.fpga.parts import get_part
+from accelbench.errors import UserError
+from accelbench.fpga.layers import LayerSpec, layers_from_description
+from accelbench.fpga.model import DesignEstimate, estimate, estimate_layer
+from accelbench.fpga.parts import Part, get_part
+from accelbench.fpga.profiles import Profile, get_profile, version_tuple
 from accelbench.locate import data_dir
 
 #: CSV column -> model figure.
 FIGURES = {"latency_cycles_worst": "latency_cycles", "interval": "ii_cycles", "dsp": "dsp", "lut": "lut",
            "ff": "ff", "bram18k": "bram18k"}
-
-_JET = "input 16; dense 64; relu; dense 32; relu; dense 32; relu; dense 5; softmax"
-_JET_QKERAS = ("input 16; dense 64 wbits=7; relu; dense 32 wbits=7 ibits=6; relu; dense 32 wbits=7 ibits=6; relu; "
-               "dense 5 wbits=7 ibits=6; softmax")
-_SVHN = ("input 32x32x3; conv2d 16 3x3; batchnorm; relu; maxpool 2; conv2d 16 3x3; batchnorm; relu; maxpool 2; "
-         "conv2d 24 3x3; batchnorm; relu; maxpool 2; flatten; dense 42; batchnorm; relu; dense 64; batchnorm; relu; "
-         "dense 10; softmax")
-_SVHN_QKERAS = ("input 32x32x3; conv2d 16 3x3 wbits=6; batchnorm; relu; maxpool 2; conv2d 16 3x3 wbits=6 ibits=6; "
-                "batchnorm; relu; maxpool 2; conv2d 24 3x3 wbits=6 ibits=6; batchnorm; relu; maxpool 2; flatten; "
-                "dense 42 wbits=6 ibits=6; batchnorm; relu; dense 64 wbits=6 ibits=6; batchnorm; relu; "
-                "dense 10 wbits=6 ibits=6; softmax")
+#: Profiles fitted on their own rows (the others inherit a fitted profile).
+FITTED_PROFILES = ("vivado-hls-2019.2", "vivado-hls-2020.1", "vitis-hls-2024.1")
+#: Installed-generation stand-in for rows whose hls4ml version is unknown.
+UNKNOWN_HLS4ML = "1.0"
 
 
-@dataclass(frozen=True)
-class CalibrationDesign:
-    """How to rebuild one CSV row: an architecture description and its configuration."""
-
-    description: str
-    role: str  # "tuning" or "held-out"
-    options: dict[str, Any] = field(default_factory=dict)
+def _read(name: str) -> list[dict[str, str]]:
+    with (data_dir("hls") / "calibration" / name).open(newline="") as handle:
+        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
 
 
-def _d(description: str, role: str, **options: Any) -> CalibrationDesign:
-    return CalibrationDesign(description, role, options)
+@cache
+def load_rows() -> tuple[dict[str, str], ...]:
+    """The rows of ``published.csv`` (every role, skipped ones included)."""
+    return tuple(_read("published.csv"))
 
 
-DESIGNS: dict[str, CalibrationDesign] = {
-    "tut_p2_vhls2019_rf1": _d(_JET, "tuning"),
-    "tut_p2_vhls2019_rf2": _d(_JET, "tuning", reuse_factor=2),
-    "tut_p4_vhls2019_ku115_baseline": _d(_JET, "held-out"),
-    "tut_p4_vhls2019_ku115_pruned75": _d(_JET, "held-out", sparsity=0.75),
-    "tut_p4_vhls2019_ku115_qkeras6_pruned75": _d(_JET_QKERAS, "held-out", sparsity=0.75),
-    "tut_p6_cnn_pruned50_hls": _d(_SVHN, "held-out", io_type="io_stream", sparsity=0.5),
-    "tut_p6_cnn_qkeras6_pruned50_hls": _d(_SVHN_QKERAS, "held-out", io_type="io_stream", sparsity=0.5),
-    "h4_conv2d_res_vivado2020": _d("input 28x28x3; conv2d 32 4x4 stride=4 padding=same", "tuning",
-                                   strategy="resource"),
-    "h4_conv2d_res_vitis2024": _d("input 28x28x3; conv2d 32 4x4 stride=4 padding=same", "tuning",
-                                  strategy="resource"),
-    "h4_dw2d_stream_vivado2020": _d("input 32x32x3; depthwise2d 3x3", "tuning", io_type="io_stream",
-                                    precision="ap_fixed<32,12>"),
-    "h4_dw2d_stream_vitis2024": _d("input 32x32x3; depthwise2d 3x3", "tuning", io_type="io_stream",
-                                   precision="ap_fixed<32,12>"),
-    "h4_dw1d_stream_vivado2020": _d("input 32x3; depthwise1d 3", "tuning", io_type="io_stream"),
-    "h4_dw1d_stream_vitis2024": _d("input 32x3; depthwise1d 3", "tuning", io_type="io_stream"),
-    "h4_dense_io_parallel_vivado2020": _d("input 1; dense 2; elu", "tuning"),
-    "h4_dense_io_stream_vivado2020": _d("input 1; dense 2; elu", "tuning", io_type="io_stream"),
-    "h4_dense_io_parallel_vitis2024": _d("input 1; dense 2; elu", "tuning"),
-    "h4_dense_io_stream_vitis2024": _d("input 1; dense 2; elu", "tuning", io_type="io_stream"),
-    "h4_dense_io_stream_vitis2020": _d("input 1; dense 2; elu", "held-out", io_type="io_stream"),
-    "h4_act_relu_io_parallel_vitis2024": _d("input 1; dense 64; relu", "tuning"),
-    "h4_act_relu_io_stream_vitis2024": _d("input 1; dense 64; relu", "tuning", io_type="io_stream"),
-    "h4_act_relu_io_parallel_vivado2020": _d("input 1; dense 64; relu", "tuning"),
-    "h4_act_sigmoid_io_parallel_vitis2024": _d("input 1; dense 64; sigmoid", "tuning"),
-    "h4_act_sigmoid_io_stream_vivado2020": _d("input 1; dense 64; sigmoid", "tuning", io_type="io_stream"),
-    "h4_testreport_dense16x5_z7020_hls": _d("input 16; dense 5; relu", "held-out", io_type="io_stream"),
-}
-
-SKIPPED: dict[str, str] = {
-    "tut_p6_cnn_pruned50_vsynth": "post-synthesis utilisation; the model predicts csynth estimates",
-    "tut_p6_cnn_qkeras6_pruned50_vsynth": "post-synthesis utilisation; the model predicts csynth estimates",
-    "h4_testreport_dense16x5_z7020_vsynth": "post-synthesis utilisation; the model predicts csynth estimates",
-    "3p_denoise_ae_pynq": "third-party firmware with a modified nnet_dense_resource.h; layer order partly inferred",
-}
-
-
-@dataclass(frozen=True)
-class PointResult:
-    """One design point: the model's figures next to the reported ones."""
-
-    id: str
-    tool: str
-    role: str
-    modeled: dict[str, float]
-    reported: dict[str, float | None]
-
-    def relative_error(self, figure: str) -> float | None:
-        """|modeled - reported| / reported, or None when not reported or reported as 0."""
-        reported = self.reported[figure]
-        if reported is None or reported == 0:
-            return None
-        return abs(self.modeled[figure] - reported) / reported
-
-
-@dataclass(frozen=True)
-class ErrorSummary:
-    """Relative errors of one figure over a set of points."""
-
-    figure: str
-    points: int
-    median: float
-    worst: float
-    worst_id: str
-
-
-def load_rows() -> list[dict[str, str]]:
-    """The calibration CSV's rows (with their ``source`` column)."""
-    with (data_dir("hls") / "calibration" / "fpga_calibration.csv").open(newline="") as handle:
-        return list(csv.DictReader(handle))
+@cache
+def load_layer_rows() -> tuple[dict[str, str], ...]:
+    """The rows of ``layers.csv``."""
+    return tuple(_read("layers.csv"))
 
 
 def _number(text: str) -> float | None:
@@ -130,34 +65,209 @@ def _number(text: str) -> float | None:
         return None
 
 
-def model_point(row: dict[str, str]) -> DesignEstimate:
-    """The model's estimate for one CSV row (which must be in :data:`DESIGNS`)."""
-    design = DESIGNS[row["id"]]
-    layers = layers_from_description(design.description, **design.options)
-    return estimate(layers, get_part(row["part"].split()[0]), float(row["clock_ns"]))
+def part_for(name: str) -> Part:
+    """The catalog part, or a stand-in of its DSP family (only the DSP kind matters to the fit)."""
+    try:
+        return get_part(name)
+    except UserError:
+        return get_part("xc7z020clg400-1" if name.startswith(("xc7", "xa7")) else "xczu9eg-ffvb1156-2-e")
 
 
-def evaluate() -> list[PointResult]:
-    """Every describable CSV row, modeled; rows neither in DESIGNS nor SKIPPED are a bug."""
-    results = []
-    for row in load_rows():
-        if row["id"] in SKIPPED:
-            continue
-        if row["id"] not in DESIGNS:
-            raise KeyError(f"calibration row {row['id']!r} is neither modeled nor listed as skipped")
-        model = model_point(row)
-        modeled = {column: float(getattr(model, attr)) for column, attr in FIGURES.items()}
-        reported = {column: _number(row[column]) for column in FIGURES}
-        results.append(PointResult(row["id"], row["tool_version"], DESIGNS[row["id"]].role, modeled, reported))
-    return results
+def _options(text: str) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for item in filter(None, text.split(";")):
+        key, _, value = item.partition("=")
+        options[key] = int(value) if key == "reuse_factor" else float(value) if key == "sparsity" else value
+    return options
+
+
+def row_layers(row: dict[str, str]) -> list[LayerSpec]:
+    """The layers of one published row (its description with its options)."""
+    return layers_from_description(row["description"], **_options(row["options"]))
+
+
+def row_profile(row: dict[str, str], overrides: dict[str, Any] | None = None) -> Profile:
+    """The row's tool profile for its hls4ml generation, with candidate ``overrides`` (fitting)."""
+    profile = get_profile(row["profile"], row["hls4ml"] or UNKNOWN_HLS4ML)
+    return dataclasses.replace(profile, **overrides) if overrides else profile
+
+
+def model_point(row: dict[str, str], overrides: dict[str, Any] | None = None) -> DesignEstimate:
+    """The model's estimate for one published row."""
+    return estimate(row_layers(row), part_for(row["part"]), float(row["clock_ns"]), row_profile(row, overrides))
+
+
+@dataclass(frozen=True)
+class PointResult:
+    """One design point: the model's figures and ranges next to the reported ones."""
+
+    id: str
+    tool: str
+    profile: str
+    role: str
+    modeled: dict[str, float]
+    reported: dict[str, float | None]
+    ranges: dict[str, tuple[float, float]]
+
+    def relative_error(self, figure: str) -> float | None:
+        """|modeled - reported| / reported, or None when not reported or reported as 0."""
+        reported = self.reported[figure]
+        if reported is None or reported == 0:
+            return None
+        return abs(self.modeled[figure] - reported) / reported
+
+    def covered(self, figure: str) -> bool | None:
+        """Whether the reported value lies inside the modeled range (None when not reported)."""
+        reported = self.reported[figure]
+        if reported is None:
+            return None
+        low, high = self.ranges[figure]
+        return math.floor(low) <= reported <= math.ceil(high)
+
+
+def point_result(row: dict[str, str], overrides: dict[str, Any] | None = None) -> PointResult:
+    model = model_point(row, overrides)
+    modeled = {column: float(getattr(model, attr)) for column, attr in FIGURES.items()}
+    ranges = {column: model.ranges[attr] for column, attr in FIGURES.items()}
+    reported = {column: _number(row[column]) for column in FIGURES}
+    return PointResult(row["id"], row["tool"], row["profile"], row["role"], modeled, reported, ranges)
+
+
+def evaluate(rows: Iterable[dict[str, str]] | None = None) -> list[PointResult]:
+    """Every described published row (role fit or held-out), modeled with its profile."""
+    return [point_result(row) for row in (rows if rows is not None else load_rows()) if row["role"] != "skip"]
+
+
+@dataclass(frozen=True)
+class ErrorSummary:
+    """Relative errors and range coverage of one figure over a set of points."""
+
+    figure: str
+    points: int
+    median: float
+    worst: float
+    worst_id: str
+    coverage: float
 
 
 def summarize(results: list[PointResult]) -> list[ErrorSummary]:
-    """Median and worst relative error per figure over ``results``."""
+    """Median and worst relative error and range coverage per figure over ``results``."""
     out = []
     for figure in FIGURES:
         errors = [(err, r.id) for r in results if (err := r.relative_error(figure)) is not None]
+        inside = [c for r in results if (c := r.covered(figure)) is not None]
         if errors:
             worst, worst_id = max(errors)
-            out.append(ErrorSummary(figure, len(errors), statistics.median(e for e, _ in errors), worst, worst_id))
+            out.append(ErrorSummary(figure, len(errors), statistics.median(e for e, _ in errors), worst, worst_id,
+                                    sum(inside) / len(inside) if inside else 0.0))
     return out
+
+
+# ---- per-layer mapping -----------------------------------------------------------------------
+
+
+def layer_spec(row: dict[str, str]) -> LayerSpec:
+    """A dense layer with the row's weights (digit histogram), precision and reuse factor."""
+    from accelbench.fpga.layers import _fixed, effective_weight_bits
+
+    width, integer = _fixed(row["weight_t"]) or (16, 6)
+    digits = tuple(int(n) for n in row["digits"].split())
+    n_weights = int(row["n_weights"])
+    nonzero = 1.0 - digits[0] / n_weights if n_weights else 1.0
+    strategy = "resource" if row["strategy"] == "resource" else "latency"
+    return LayerSpec(row["layer"] or "layer", "dense", n_in=int(row["n_in"] or 1), n_out=int(row["n_out"] or 1),
+                     n_mult=n_weights, reuse_factor=max(int(row["reuse_factor"] or 1), 1), strategy=strategy,
+                     weight_bits=effective_weight_bits(width, integer), input_bits=width, nonzero_fraction=nonzero,
+                     weight_digits=digits)
+
+
+def layer_dsp(row: dict[str, str], overrides: dict[str, Any] | None = None) -> tuple[int, int, int]:
+    """(modeled DSP, low, high) of one layers.csv row."""
+    profile = get_profile(row["profile"], row["hls4ml"] or UNKNOWN_HLS4ML)
+    if overrides:
+        profile = dataclasses.replace(profile, **overrides)
+    estimate_ = estimate_layer(layer_spec(row), part_for("xczu9eg-ffvb1156-2-e"), 5.0, profile=profile)
+    return estimate_.dsp, estimate_.dsp_low, estimate_.dsp_high
+
+
+# ---- fitting ----------------------------------------------------------------------------------
+
+
+def _median_error(pairs: Iterable[tuple[float, float]]) -> float:
+    errors = [abs(m - r) / r for m, r in pairs if r]
+    return statistics.median(errors) if errors else math.inf
+
+
+def fit_profile(tool: str) -> dict[str, Any]:
+    """The ``[fitted]`` constants of ``tool`` from its ``fit`` rows only (never held-out ones).
+
+    In order: the CSD threshold and its range (per-layer DSP of real projects with their weights,
+    constant-mapped layers), the DSP fraction of products whose weights are unknown, the extra
+    pipeline stages of a dense/conv layer (latency of whole designs), LUT and FF scales (median
+    ratio), then the error band per figure (the extremes of reported / modeled over fit rows).
+    """
+    from accelbench.fpga.model import constant_mapped
+
+    layers = [r for r in load_layer_rows() if r["profile"] == tool and r["role"] == "fit"]
+    designs = [r for r in load_rows() if r["profile"] == tool and r["role"] == "fit"]
+    base = get_profile(tool, UNKNOWN_HLS4ML)
+    mapped = [r for r in layers if constant_mapped(layer_spec(r), base) and float(r["dsp"]) > 0]
+    fitted: dict[str, Any] = {}
+    if mapped:
+        def err(threshold: int) -> float:
+            return _median_error((layer_dsp(r, {"csd_lut_max_digits": threshold})[0], float(r["dsp"])) for r in mapped)
+
+        default = base.csd_lut_max_digits
+        fitted["csd_lut_max_digits"] = min(range(1, 6), key=lambda t: (err(t), abs(t - default)))
+        best = [min(range(1, 6), key=lambda t, r=r: (abs(layer_dsp(r, {"csd_lut_max_digits": t})[0] - float(r["dsp"])),
+                                                     abs(t - default))) for r in mapped]
+        fitted["csd_digits_range"] = [min(best), max(best)]
+    unknown = [r for r in designs if modern(r) and any(constant_mapped(layer, base) for layer in row_layers(r))
+               and _number(r["dsp"])]
+    if unknown:
+        grid = [i / 20 for i in range(21)]
+
+        def dsp_err(row: dict[str, str], fraction: float) -> float:
+            modeled = model_point(row, {"unknown_dsp_fraction": (fraction, fraction, fraction)}).dsp
+            reported = _number(row["dsp"]) or 1.0
+            return abs(modeled - reported) / reported
+
+        middle = min(grid, key=lambda f: statistics.median(dsp_err(r, f) for r in unknown))
+        best_f = [min(grid, key=lambda f, r=r: dsp_err(r, f)) for r in unknown]
+        fitted["unknown_dsp_fraction"] = [min(best_f), middle, max(best_f)]
+    overrides: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                                 for key, value in fitted.items()}
+    if designs:
+        def lat_err(extra: int) -> float:
+            return _median_error((point_result(r, {**overrides, "extra_dense_cycles": extra}).modeled[
+                "latency_cycles_worst"], _number(r["latency_cycles_worst"]) or 0.0) for r in designs)
+
+        fitted["extra_dense_cycles"] = overrides["extra_dense_cycles"] = min(range(0, 4), key=lambda e: (lat_err(e), e))
+        for figure, key in (("lut", "lut_scale"), ("ff", "ff_scale")):
+            ratios = [r.reported[figure] / r.modeled[figure] for r in (point_result(d, {**overrides, key: 1.0})
+                                                                         for d in designs)
+                      if r.reported[figure] and r.modeled[figure]]
+            fitted[key] = overrides[key] = round(statistics.median(ratios), 3) if ratios else 1.0
+        results = [point_result(d, {**overrides, "error": {f: (1.0, 1.0) for f in FIGURES.values()}})
+                   for d in designs]
+        bands: dict[str, list[float]] = {}
+        for column, figure in FIGURES.items():
+            low_ratios = [r.reported[column] / r.ranges[column][0] for r in results  # type: ignore[operator]
+                          if r.reported[column] and r.ranges[column][0]]
+            high_ratios = [r.reported[column] / r.ranges[column][1] for r in results  # type: ignore[operator]
+                           if r.reported[column] and r.ranges[column][1]]
+            bands[figure] = [round(min([1.0, *low_ratios]), 3), round(max([1.0, *high_ratios]), 3)]
+        fitted["error"] = bands
+    fitted["fitted_on"] = sorted([r["id"] for r in designs] + [f"{r['project']}/{r['layer']}" for r in layers])
+    return fitted
+
+
+def layer_results(tool: str | None = None) -> list[tuple[dict[str, str], int, int, int]]:
+    """(row, modeled DSP, low, high) for every layers.csv row (of ``tool``)."""
+    return [(row, *layer_dsp(row)) for row in load_layer_rows() if tool is None or row["profile"] == tool]
+
+
+def modern(row: dict[str, str]) -> bool:
+    """Whether the row's hls4ml is 0.6 or later (or unknown)."""
+    numbers = version_tuple(row.get("hls4ml") or UNKNOWN_HLS4ML)
+    return not numbers or numbers >= (0, 6)

@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accelbench.errors import UserError
 from accelbench.fpga.parts import get_board, get_part
@@ -19,12 +19,16 @@ from accelbench.fpga.precision import FixedPoint, parse_precision
 from accelbench.locate import data_dir
 from accelbench.workload import Workload
 
+if TYPE_CHECKING:
+    from accelbench.fpga.profiles import Profile
+
 STRATEGIES = ("latency", "resource")
 IO_TYPES = ("io_parallel", "io_stream")
 
 #: Configuration keys this module reads (``run`` flags map onto them).
 KEYS = ("fpga_part", "fpga_board", "clock_ns", "reuse_factor", "strategy", "precision", "io_type",
-        "model_only_max_mults", "build_timeout_s", "build_memory_gb", "fpga_rtol")
+        "model_only_max_mults", "build_timeout_s", "build_memory_gb", "fpga_rtol", "hls_tool", "hls4ml_version",
+        "toggle_rate")
 
 
 @dataclass(frozen=True)
@@ -42,9 +46,18 @@ class FpgaConfig:
     build_timeout_s: float = 900.0
     build_memory_gb: float = 8.0
     rtol: float | None = None
+    hls_tool: str | None = None
+    hls4ml_version: str | None = None
+    toggle_rate: float | None = None
 
     def __post_init__(self) -> None:
         get_part(self.part)
+        if self.hls_tool is not None:
+            from accelbench.fpga.profiles import get_profile
+
+            get_profile(self.hls_tool, self.hls4ml_version)
+        if self.toggle_rate is not None and not 0.0 < self.toggle_rate <= 1.0:
+            raise UserError(f"toggle rate must be within (0, 1], got {self.toggle_rate!r}")
         if self.board is not None:
             get_board(self.board)
         if not isinstance(self.reuse_factor, int) or isinstance(self.reuse_factor, bool) or self.reuse_factor < 1:
@@ -66,14 +79,27 @@ class FpgaConfig:
         return parse_precision(self.precision)
 
     def tolerance(self, depth: int) -> float:
-        """Relative tolerance of the C simulation against float64: explicit, or from the precision.
-
-        A heuristic, documented in docs/fpga-model.md: 16 LSBs of error per layer of depth, at
-        least 1 %, at most 50 %. ``fpga_rtol`` overrides it.
+        """A coarse relative tolerance without the design's layers: ``fpga_rtol``, or 16 LSBs per layer of
+        depth, at most :data:`accelbench.fpga.tolerance.MAX_RTOL`. fpga-hls4ml uses the per-layer bound of
+        :func:`accelbench.fpga.tolerance.precision_tolerance` instead.
         """
+        from accelbench.fpga.tolerance import MAX_RTOL
+
         if self.rtol is not None:
             return self.rtol
-        return min(0.5, max(0.01, 16 * depth * self.fixed.lsb))
+        return min(MAX_RTOL, 16 * depth * self.fixed.lsb)
+
+    def profile(self) -> Profile:
+        """The HLS tool profile of this design (the installed hls4ml's Vitis version by default), with
+        ``toggle_rate`` replacing the profile's activity when given."""
+        import dataclasses
+
+        from accelbench.fpga.profiles import get_profile
+
+        profile = get_profile(self.hls_tool, self.hls4ml_version)
+        if self.toggle_rate is not None:
+            profile = dataclasses.replace(profile, toggle_rate=self.toggle_rate)
+        return profile
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,4 +158,7 @@ def resolve_config(workload: Workload | None, config: Mapping[str, Any]) -> Fpga
         build_timeout_s=_number(merged["build_timeout_s"], "build_timeout_s", float),
         build_memory_gb=_number(merged["build_memory_gb"], "build_memory_gb", float),
         rtol=_number(rtol, "fpga_rtol", float) if rtol is not None else None,
+        hls_tool=str(config["hls_tool"]) if config.get("hls_tool") else None,
+        hls4ml_version=str(config["hls4ml_version"]) if config.get("hls4ml_version") else None,
+        toggle_rate=_number(config["toggle_rate"], "toggle rate", float) if config.get("toggle_rate") else None,
     )

@@ -43,7 +43,9 @@ class LayerSpec:
     ``input_bits``/``result_bits``/``accum_bits``: widths of the input, output and accumulator
     (bits). ``nonzero_fraction``: fraction of weights that are not zero (products with a constant
     zero vanish in synthesis). ``table_size``/``table_bits``: lookup-table depth (entries) and width
-    (bits) of table activations.
+    (bits) of table activations. ``weight_digits``: the weights of one step by their number of
+    non-zero CSD digits after quantisation (:func:`accelbench.fpga.multipliers.digit_histogram`;
+    index 0 = zero weights), empty when the weights are unknown.
     """
 
     name: str
@@ -68,6 +70,7 @@ class LayerSpec:
     table_bits: int = 18
     nonzero_fraction: float = 1.0
     parallelization: int = 1
+    weight_digits: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -149,16 +152,17 @@ def _attr(layer: Any, name: str, default: Any = None) -> Any:
     return default if value is None else value
 
 
-def _weight_info(layer: Any, key: str) -> tuple[int, float]:
-    """(effective bits, non-zero fraction) of the weight ``key`` of ``layer``."""
+def _weight_info(layer: Any, key: str) -> tuple[int, float, tuple[int, ...]]:
+    """(effective bits, non-zero fraction, CSD digit histogram) of the weight ``key`` of ``layer``."""
     weights = getattr(layer, "weights", {}) or {}
     if key not in weights:
-        return 16, 1.0
+        return 16, 1.0, ()
     var = weights[key]
     data = getattr(var, "data", None)
     precision = var.type.precision
     fixed = _fixed(precision)
     nonzero, max_abs = 1.0, 0.999
+    digits: tuple[int, ...] = ()
     if data is not None:
         import numpy as np
 
@@ -166,8 +170,12 @@ def _weight_info(layer: Any, key: str) -> tuple[int, float]:
         if values.size:
             nonzero = float(np.count_nonzero(values) / values.size)
             max_abs = float(np.max(np.abs(values))) or 0.999
+            if fixed:
+                from accelbench.fpga.multipliers import digit_histogram
+
+                digits = digit_histogram(values, *fixed)
     bits = effective_weight_bits(*fixed, max_abs) if fixed else precision_bits(precision)
-    return bits, nonzero
+    return bits, nonzero, digits
 
 
 def _in_bits(layer: Any) -> int:
@@ -201,14 +209,14 @@ def _spec_for(layer: Any, io_type: str) -> LayerSpec | None:
         common["accum_bits"] = precision_bits(getattr(accum, "precision", accum))
     per_pixel = shape[-1] if len(shape) > 1 else size
     if "Dense" in names:
-        bits, nonzero = _weight_info(layer, "weight")
+        bits, nonzero, digits = _weight_info(layer, "weight")
         n_in, n_out = int(_attr(layer, "n_in")), int(_attr(layer, "n_out"))
         items = max(1, n_in // max(_in_last_dim(layer), 1)) if io_type == "io_stream" else 1
         return LayerSpec(kind="dense", n_in=n_in, n_out=n_out, n_mult=n_in * n_out, in_positions=items,
-                         weight_bits=bits, nonzero_fraction=nonzero, **common)
+                         weight_bits=bits, nonzero_fraction=nonzero, weight_digits=digits, **common)
     conv = next((n for n in ("DepthwiseConv2D", "DepthwiseConv1D", "Conv2D", "Conv1D") if n in names), None)
     if conv is not None:
-        bits, nonzero = _weight_info(layer, "weight")
+        bits, nonzero, digits = _weight_info(layer, "weight")
         two_d = conv.endswith("2D")
         kernel = (int(_attr(layer, "filt_height", 1)), int(_attr(layer, "filt_width", 1))) if two_d else (
             int(_attr(layer, "filt_width", 1)),)
@@ -224,10 +232,10 @@ def _spec_for(layer: Any, io_type: str) -> LayerSpec | None:
         return LayerSpec(kind=kind, n_in=n_in, n_out=filt, n_mult=n_in * filt, positions=positions,
                          in_positions=in_positions, kernel=kernel, channels=chan, weight_bits=bits,
                          nonzero_fraction=nonzero, parallelization=int(_attr(layer, "parallelization_factor", 1)),
-                         **common)
+                         weight_digits=digits, **common)
     recurrent = next((n for n in ("LSTM", "GRU") if n in names), None)
     if recurrent is not None:
-        bits, nonzero = _weight_info(layer, "weight")
+        bits, nonzero, _digits = _weight_info(layer, "weight")
         n_in, units = int(_attr(layer, "n_in")), int(_attr(layer, "n_out"))
         gates = 4 if recurrent == "LSTM" else 3
         n_mult = gates * units * (n_in + units) + 3 * units

@@ -4,10 +4,13 @@
   is one inference of the Dense layer.
 * conv2d -> ``nn.Conv2d(bias=False)``; hls4ml returns outputs channels-last, transposed back here.
 * rnn_step -> the cell's equations as explicit Dense layers on concat(x, h), activations and
-  element-wise Multiply/Add/Subtract merges, one timestep. hls4ml's own recurrent layers are never
-  used: ``nn.RNN`` converts but computes garbage on Vivado/Vitis (no layer code), and with hls4ml
-  1.3.0 here the PyTorch LSTM/GRU conversions also disagreed with PyTorch (abs error 0.19 and 0.73
-  at ap_fixed<18,8>) while the explicit-gate graphs agree within fixed-point error.
+  element-wise Multiply/Add/Subtract merges, one timestep. A sequence (``timesteps > 1``) is the
+  same cell design iterated: the C simulation runs it T times, feeding the state back (an LSTM
+  cell then outputs concat(h', c')), so the hardware is one cell and the latency T cells.
+  hls4ml's own recurrent layers are never used: ``nn.RNN`` converts but computes garbage on
+  Vivado/Vitis (no layer code), and with hls4ml 1.3.0 here the PyTorch LSTM/GRU conversions also
+  disagreed with PyTorch (abs error 0.19 and 0.73 at ap_fixed<18,8>)
+  while the explicit-gate graphs agree within fixed-point error.
 * model -> the network through hls4ml's PyTorch frontend; networks with depthwise convolutions
   (MobileNets, DS-CNN) through ONNX -> qonnx (cleanup, channels-last) -> hls4ml's ONNX frontend.
 """
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
     from torch import nn
 
 #: Bumped when a lowering changes: part of the build-cache key.
-LOWERING_VERSION = 3
+LOWERING_VERSION = 4
 
 
 @dataclass
@@ -43,13 +46,26 @@ class Lowered:
     from_hls: Callable[[np.ndarray, int], np.ndarray]
     depth: int  # layers on the longest path, for the fixed-point tolerance
     route: str = "pytorch"  # "pytorch" (hls4ml's PyTorch frontend) or "onnx" (ONNX -> qonnx -> hls4ml)
+    steps: int = 1  # times the design runs per inference (a recurrent sequence: its timesteps)
+
+
+def sequence_call(predict: Callable[[list[np.ndarray]], np.ndarray], workload: RnnStepWorkload,
+                  inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Run a one-step cell design over ``workload``'s sequence: (x[:, t], h[, c]) -> state, T times.
+
+    ``predict`` maps the design's inputs to its output: h' (vanilla, GRU) or concat(h', c') (LSTM).
+    Returns the last hidden state, (batch, hidden).
+    """
+    x, state = inputs[0], [_rows(v) for v in inputs[1:]]
+    hid = workload.hidden
+    for t in range(workload.timesteps):
+        out = np.asarray(predict([_rows(x[:, t]), *state])).reshape(x.shape[0], -1)
+        state = [_rows(out[:, :hid])] + ([_rows(out[:, hid:2 * hid])] if workload.cell == "lstm" else [])
+    return state[0]
 
 
 def why_not(workload: Workload) -> str:
-    """Empty when the workload can be lowered, else the reason."""
-    if isinstance(workload, RnnStepWorkload) and workload.timesteps > 1:
-        return ("fpga-hls4ml lowers one rnn_step timestep; an unrolled sequence would replicate the cell "
-                "per step (run the step workload, timesteps=1)")
+    """Empty when the workload can be lowered, else the reason (every kind lowers today)."""
     return ""
 
 
@@ -94,12 +110,13 @@ def lower(workload: Workload) -> Lowered:
     if isinstance(workload, RnnStepWorkload):
         from accelbench.fpga.cells import cell_module
 
-        cell = cell_module(workload)
+        steps = workload.timesteps
+        cell = cell_module(workload, state_out=steps > 1)
         shapes: list[tuple[int, ...]] = [(workload.input_size,), (workload.hidden,)]
         if workload.cell == "lstm":
             shapes.append((workload.hidden,))
         return Lowered(cell, shapes, lambda ins: [_rows(x) for x in ins],
-                       lambda y, batch: y.reshape(batch, workload.hidden), depth=4)
+                       lambda y, batch: y.reshape(batch, -1)[:, :workload.hidden], depth=4, steps=steps)
 
     assert isinstance(workload, ModelWorkload)
     net = workload.module().float().eval()

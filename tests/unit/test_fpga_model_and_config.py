@@ -48,9 +48,17 @@ def test_bad_configs_name_the_field(config: dict, message: str) -> None:
         resolve_config(None, config)
 
 
-def test_tolerance_follows_the_fractional_bits_and_depth() -> None:
+def test_coarse_tolerance_is_capped_and_overridable() -> None:
     cfg = resolve_config(None, {"precision": "ap_fixed<16,6>"})
     assert cfg.tolerance(4) == pytest.approx(16 * 4 * 2**-10)
-    assert resolve_config(None, {"precision": "ap_fixed<8,3>"}).tolerance(4) == 0.5
+    assert resolve_config(None, {"precision": "ap_fixed<8,3>"}).tolerance(4) == 0.1  # never a blanket 0.5
     assert resolve_config(None, {"fpga_rtol": 0.2}).tolerance(4) == 0.2
 
+
+def test_hls_tool_and_toggle_rate_are_validated_configuration() -> None:
+    cfg = resolve_config(None, {"hls_tool": "vivado-hls-2019.2", "toggle_rate": 0.25})
+    assert cfg.profile().tool == "vivado-hls-2019.2" and cfg.profile().toggle_rate == 0.25
+    with pytest.raises(UserError, match="unknown HLS tool profile"):
+        resolve_config(None, {"hls_tool": "quartus"})
+    with pytest.raises(UserError, match="toggle rate"):
+        resolve_config(None, {"toggle_rate": 2})

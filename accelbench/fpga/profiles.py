@@ -1,0 +1,186 @@
+"""HLS tool profiles: the analytical model's constants per tool and hls4ml generation (``hls/profiles/*.toml``).
+
+A profile file holds structural constants (operator delays, pipeline stages, LUT/FF terms, power
+defaults) and a ``[fitted]`` table written by ``benchmarks/fpga_model_fit.py --write`` from the
+``fit`` rows of the published data only, with the ids of those rows (``fitted_on``). A profile may
+inherit another (``base``); ``inherits_fit = true`` takes the base's fitted table too (tool versions
+with no published rows). ``[generation.legacy]`` overrides apply to designs from hls4ml before 0.6.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from accelbench.errors import UserError
+from accelbench.locate import data_dir
+
+#: Figures every profile carries an error band for (multipliers of the point value: [low, high]).
+FIGURES = ("latency_cycles", "ii_cycles", "dsp", "lut", "ff", "bram18k")
+#: hls4ml versions before this one are the "legacy" generation (every wide product on a DSP).
+MODERN_HLS4ML = (0, 6)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The model's constants for one HLS tool and hls4ml generation (units: ns, cycles, counts, W)."""
+
+    tool: str
+    label: str
+    hls4ml_version: str
+    generation: str
+    clock_uncertainty: float
+    mult_ns: float
+    add_ns: float
+    table_cycles: int
+    softmax_cycles: int
+    resource_extra_cycles: int
+    stream_conv_extra_cycles: int
+    stream_conv_extra_ii: int
+    stream_stage_cycles: int
+    recurrent_step_cycles: dict[str, int]
+    lut_mult_max_bits: int
+    constant_mapping_max_rf: int
+    lut_per_mult: float
+    lut_per_bit_product: float
+    lut_per_adder_bit: float
+    mux_lut_per_bit: float
+    lut_per_table_lookup: float
+    ff_per_mult_stage: float
+    toggle_rate: float
+    dynamic_w_at_200mhz: dict[str, float]
+    csd_lut_max_digits: int
+    csd_digits_range: tuple[int, int]
+    extra_dense_cycles: int
+    lut_scale: float
+    ff_scale: float
+    unknown_dsp_fraction: tuple[float, float, float]
+    error: dict[str, tuple[float, float]]
+    fitted_on: tuple[str, ...] = ()
+    inherited_from: str = ""
+    source: str = field(default="", compare=False)
+
+    def effective_period_ns(self, clock_ns: float) -> float:
+        """The period left for logic once the tool's default clock uncertainty is taken off (ns)."""
+        return clock_ns * (1.0 - self.clock_uncertainty)
+
+    def describe(self) -> str:
+        fit = f"fitted on {len(self.fitted_on)} published rows" if self.fitted_on else "no fitted rows"
+        inherited = f", constants of {self.inherited_from}" if self.inherited_from else ""
+        return f"{self.tool} profile (hls4ml {self.hls4ml_version}, {self.generation} generation; {fit}{inherited})"
+
+
+def list_tools() -> list[str]:
+    """The tool profiles shipped in ``hls/profiles``, sorted."""
+    return sorted(path.stem for path in (data_dir("hls") / "profiles").glob("*.toml"))
+
+
+@cache
+def _raw(tool: str) -> dict[str, Any]:
+    path = data_dir("hls") / "profiles" / f"{tool}.toml"
+    if not path.exists():
+        raise UserError(f"unknown HLS tool profile {tool!r} (known: {', '.join(list_tools())})")
+    return tomllib.loads(path.read_text())
+
+
+def _merged(tool: str) -> tuple[dict[str, Any], str]:
+    """The profile's keys with its base's filled in, and the name whose fitted table applies."""
+    raw = _raw(tool)
+    if "base" not in raw:
+        return {**raw, **raw.get("fitted", {})}, ""
+    base, _ = _merged(str(raw["base"]))
+    own = {key: value for key, value in raw.items() if key not in ("fitted", "base")}
+    fitted = base_fitted = {key: base[key] for key in _raw_fitted_keys(str(raw["base"]))}
+    if not raw.get("inherits_fit"):
+        fitted = {**base_fitted, **raw.get("fitted", {})}
+    merged = {**base, **own, **fitted}
+    merged["generation"] = {**base.get("generation", {}), **raw.get("generation", {})}
+    return merged, str(raw["base"]) if raw.get("inherits_fit") else ""
+
+
+def _raw_fitted_keys(tool: str) -> list[str]:
+    raw = _raw(tool)
+    keys = list(raw.get("fitted", {}))
+    return keys + (_raw_fitted_keys(str(raw["base"])) if "base" in raw else [])
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    """``"1.3.0"`` -> (1, 3, 0); unparsable text -> ()."""
+    numbers = re.findall(r"\d+", text)
+    return tuple(int(n) for n in numbers[:3])
+
+
+def installed_hls4ml() -> str:
+    """The installed hls4ml's version ("unknown" without hls4ml)."""
+    try:
+        from importlib.metadata import version
+
+        return version("hls4ml")
+    except Exception:
+        return "unknown"
+
+
+def default_tool(hls4ml_version: str | None = None) -> str:
+    """The Vitis HLS version an hls4ml release targets (its test baselines): 1.x -> 2024.1, 0.8 -> 2022.2."""
+    numbers = version_tuple(hls4ml_version or installed_hls4ml())
+    if numbers and numbers >= (1, 0):
+        return "vitis-hls-2024.1"
+    if numbers and numbers >= (0, 8):
+        return "vitis-hls-2022.2"
+    return "vivado-hls-2020.1"
+
+
+def tool_for(label: str) -> str:
+    """The profile for a tool as reports write it ("Vivado HLS 2019.2", "Vitis HLS 2024.2")."""
+    text = label.lower()
+    numbers = version_tuple(text)
+    year = numbers[0] if numbers else 0
+    if "vitis" in text:
+        if year >= 2024:
+            return "vitis-hls-2024.1"
+        return "vitis-hls-2023.1" if year == 2023 else "vitis-hls-2022.2"
+    return "vivado-hls-2020.1" if numbers[:2] >= (2020, 1) else "vivado-hls-2019.2"
+
+
+@cache
+def get_profile(tool: str | None = None, hls4ml_version: str | None = None) -> Profile:
+    """The profile of ``tool`` (default: :func:`default_tool`) for designs from ``hls4ml_version``."""
+    version = hls4ml_version or installed_hls4ml()
+    name = tool or default_tool(version)
+    values, inherited = _merged(name)
+    numbers = version_tuple(version)
+    generation = "legacy" if numbers and numbers < MODERN_HLS4ML else "modern"
+    if generation == "legacy":
+        values = {**values, **values.get("generation", {}).get("legacy", {})}
+    error = {fig: (float(band[0]), float(band[1])) for fig, band in values["error"].items()}
+    missing = [fig for fig in FIGURES if fig not in error]
+    if missing:
+        raise ValueError(f"profile {name}: no error band for {', '.join(missing)}")
+    low, high = values["csd_digits_range"]
+    return Profile(
+        tool=name, label=str(values["label"]), hls4ml_version=version, generation=generation,
+        clock_uncertainty=float(values["clock_uncertainty"]), mult_ns=float(values["mult_ns"]),
+        add_ns=float(values["add_ns"]), table_cycles=int(values["table_cycles"]),
+        softmax_cycles=int(values["softmax_cycles"]), resource_extra_cycles=int(values["resource_extra_cycles"]),
+        stream_conv_extra_cycles=int(values["stream_conv_extra_cycles"]),
+        stream_conv_extra_ii=int(values["stream_conv_extra_ii"]),
+        stream_stage_cycles=int(values["stream_stage_cycles"]),
+        recurrent_step_cycles={k: int(v) for k, v in values["recurrent_step_cycles"].items()},
+        lut_mult_max_bits=int(values["lut_mult_max_bits"]),
+        constant_mapping_max_rf=int(values["constant_mapping_max_rf"]),
+        lut_per_mult=float(values["lut_per_mult"]), lut_per_bit_product=float(values["lut_per_bit_product"]),
+        lut_per_adder_bit=float(values["lut_per_adder_bit"]), mux_lut_per_bit=float(values["mux_lut_per_bit"]),
+        lut_per_table_lookup=float(values["lut_per_table_lookup"]),
+        ff_per_mult_stage=float(values["ff_per_mult_stage"]), toggle_rate=float(values["toggle_rate"]),
+        dynamic_w_at_200mhz={k: float(v) for k, v in values["dynamic_w_at_200mhz"].items()},
+        csd_lut_max_digits=int(values["csd_lut_max_digits"]),
+        csd_digits_range=(int(low), int(high)) if generation == "modern" else (1, 1),
+        extra_dense_cycles=int(values["extra_dense_cycles"]), lut_scale=float(values["lut_scale"]),
+        ff_scale=float(values["ff_scale"]),
+        unknown_dsp_fraction=tuple(float(v) for v in values["unknown_dsp_fraction"]),  # type: ignore[arg-type]
+        error=error, fitted_on=tuple(values.get("fitted_on", ())), inherited_from=inherited,
+        source=f"hls/profiles/{name}.toml",
+    )
