@@ -167,8 +167,10 @@ class _Handler(socketserver.BaseRequestHandler):
         expected = 1
         while True:
             idle = Deadline(settings.idle_timeout_s, "idle").sooner(connection) if stats.authenticated else handshake
+            budget = frame if stats.authenticated else lambda: frame().sooner(handshake)
             try:
-                header, attachments, _ = read_frame(reader, idle, frame, settings.limits, state.token, nonce, "request")
+                header, attachments, _ = read_frame(reader, idle, budget, settings.limits, state.token, nonce,
+                                                    "request")
             except Unauthorized as exc:
                 with contextlib.suppress(OSError, ProtocolError):
                     send_unauthenticated_error(sock, str(exc), Deadline(_REFUSAL_S, "reply"))

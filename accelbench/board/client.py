@@ -126,7 +126,11 @@ class BoardClient:
             reader = Reader(sock)
             deadline = Deadline(self.timeout_s, f"{op!r} call")
             try:
-                send_bytes(sock, frame, deadline)
+                try:
+                    send_bytes(sock, frame, deadline)
+                except OSError:
+                    if not self._refusal_waiting(sock):
+                        raise
                 header, payload, verified = read_frame(reader, deadline, deadline.itself, self.limits, self.token,
                                                        self._nonce, "reply", accept_unverified_errors=True)
             except DeadlineExceeded:
@@ -144,6 +148,15 @@ class BoardClient:
                 raise BoardError(f"board agent at {self.address} failed during {op!r}: {exc}") from None
             return self._checked(op, header, payload, verified)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _refusal_waiting(sock: socket.socket) -> bool:
+        """After a failed send: has the agent already answered (it refuses a frame before reading its payload)?"""
+        try:
+            sock.settimeout(0.5)
+            return bool(sock.recv(1, socket.MSG_PEEK))
+        except OSError:
+            return False
 
     def _checked(self, op: str, header: dict[str, Any], payload: list[bytes],
                  verified: bool) -> tuple[dict[str, Any], list[bytes]]:

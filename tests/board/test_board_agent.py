@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -17,34 +16,17 @@ import pytest
 from accelbench.backends.fpga_pynq import BOARD_ENV, TOKEN_ENV, PynqBackend
 from accelbench.board.bundle import bundle_hash, emulation_bundle
 from accelbench.board.client import BoardClient, BoardError
+from accelbench.kinds import make_workload
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner
 from accelbench.results.store import open_store
-from accelbench.kinds import make_workload
+from tests.board.harness import TOKEN, WRONG, start_cli_agent, write_private
 
-TOKEN = "3f1c9a7e5b2d4c6a8e0f1b3d5c7a9e2f4b6d8a0c2e4f6a8b1d3f5e7c9a0b2d4e"  # 256 bits, hex
-WRONG = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d"
-
-
-def write_private(path: Path, text: str) -> Path:
-    path.write_text(text)
-    path.chmod(0o600)
-    return path
 MLP = make_workload("model", {"model": "mlp"})
 
 
 def start_agent(tmp: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    token = write_private(tmp / "token", TOKEN)
-    env = {**os.environ, "ACCELBENCH_CACHE_DIR": str(tmp / "cache")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "accelbench.cli", "board", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--token-file", str(token), "--emulate", "--bundle-dir", str(tmp / "bundles"), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )
-    assert proc.stdout is not None
-    address = proc.stdout.readline().strip()
-    assert address.startswith("127.0.0.1:"), proc.stderr.read() if proc.poll() is not None else address
-    return proc, address
+    return start_cli_agent(tmp, "--bundle-dir", str(tmp / "bundles"), *extra)
 
 
 @pytest.fixture(scope="module")
