@@ -91,6 +91,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     parametrize(metafunc, wants_workload, wants_backend)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With pytest-benchmark loaded, a test using ``accelbench`` is a benchmark test: it also gets
+    the ``benchmark`` fixture, so ``--benchmark-only`` runs it and ``--benchmark-skip`` skips it."""
+    manager = config.pluginmanager
+    if not (manager.has_plugin("benchmark") or manager.has_plugin("pytest_benchmark.plugin")):
+        return
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if isinstance(names, list) and "accelbench" in names and "benchmark" not in names:
+            names.append("benchmark")
+
+
 @pytest.fixture
 def accel_workload(request: pytest.FixtureRequest) -> Any:
     """The workload of this parametrised test (a :class:`~accelbench.suites.SuiteEntry`'s workload)."""

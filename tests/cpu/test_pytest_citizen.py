@@ -152,3 +152,22 @@ def test_a_bad_budget_is_a_usage_error_before_any_test_runs(tmp_path: Path) -> N
     (tmp_path / "test_foreign.py").write_text("def test_a():\n    assert True\n")
     proc = _pytest(tmp_path, _env(tmp_path, False), "-q", "--accel-budget-s", "nan")
     assert proc.returncode == 4 and "--accel-budget-s" in proc.stderr
+
+
+MEASURING_TEST = (
+    "from accelbench.kinds import make_workload\n\n"
+    "def test_gemm(accelbench):\n"
+    "    accelbench(make_workload('gemm', {'m': 8, 'n': 8, 'k': 8}), 'cpu-numpy', batch=1)\n\n"
+    "def test_plain():\n"
+    "    assert True\n"
+)
+
+
+@pytest.mark.parametrize(("flag", "summary"), [("--benchmark-only", "1 passed, 1 skipped"),
+                                               ("--benchmark-skip", "1 passed, 1 skipped")])
+def test_an_accelbench_test_is_a_benchmark_test_for_pytest_benchmark(tmp_path: Path, flag: str, summary: str) -> None:
+    (tmp_path / "test_measure.py").write_text(MEASURING_TEST)
+    proc = _pytest(tmp_path, _env(tmp_path, False), "-v", "--accel-budget-s", "0.02", flag)
+    assert proc.returncode == 0 and summary in proc.stdout, proc.stdout + proc.stderr
+    measured = "test_gemm PASSED" in proc.stdout
+    assert measured == (flag == "--benchmark-only"), proc.stdout
