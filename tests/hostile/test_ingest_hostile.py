@@ -63,6 +63,7 @@ CASES = [
     ("iterations-fraction", json.dumps(_stats(iterations=2.5)), "`iterations`"),
     ("data-not-a-list", json.dumps(_stats(data="1,2,3")), "`stats.data`"),
     ("data-with-text", json.dumps(_stats(data=[1e-6, "x"])), "`stats.data[1]`"),
+    ("data-all-zero", json.dumps(_stats(data=[0.0, 0.0, 0.0])), "median of `stats.data`"),
     ("data-with-infinity", json.dumps(GOOD).replace("[1e-06, 2e-06, 3e-06]", "[1e-06, Infinity]"), "`stats.data[1]`"),
     ("stats-missing", json.dumps(_bench(stats=None)), "`stats`"),
     ("stats-a-list", json.dumps(_bench(stats=[1, 2])), "`stats`"),
