@@ -57,22 +57,25 @@ def _dtypes(records: Sequence[Measurement], family: str) -> list[str]:
 def stored_peak(m: Measurement) -> tuple[str, float, float | None, str] | None:
     """(name, FLOP/s, bytes/s or None, source) of the peak a backend stored in ``m.device["peak"]``.
 
-    Accepts one peak ``{"name", "flops_s", "bytes_s", "source" | "peak_source"}`` or one per dtype
-    (``{"float32": {...}, "float64": {...}}``, the record's dtype picked).
+    Accepts ``{"name", "flops_s", "bytes_s", "source", "peak_source"}`` with optional per-dtype
+    FLOP/s (``"float64": 1.2e11`` or ``"float64": {"flops_s": ...}``); the record's dtype is picked,
+    and a peak without that dtype serves float32/float16 only (as measure.cpu_peak.peak_for_dtype).
     """
     peak = m.device.get("peak")
     if not isinstance(peak, dict):
         return None
     dtype = str(m.params.get("dtype", "float32"))
-    if "flops_s" not in peak and isinstance(peak.get(dtype), dict):
-        peak = {**peak, **peak[dtype]}
-    flops = peak.get("flops_s")
-    if not isinstance(flops, int | float) or flops <= 0:
+    chosen = peak.get(dtype)
+    if isinstance(chosen, dict):
+        peak, chosen = {**peak, **chosen}, chosen.get("flops_s")
+    if chosen is None and dtype in ("float32", "float16"):
+        chosen = peak.get("flops_s")
+    if not isinstance(chosen, int | float) or chosen <= 0:
         return None
     bandwidth = peak.get("bytes_s")
     name = str(peak.get("name") or m.device.get("device") or m.backend)
-    source = str(peak.get("peak_source") or peak.get("source") or "")
-    return (f"{name}, {dtype}", float(flops), float(bandwidth) if isinstance(bandwidth, int | float) and bandwidth > 0
+    source = "; ".join(str(part) for part in (peak.get("peak_source"), peak.get("source")) if part)
+    return (f"{name}, {dtype}", float(chosen), float(bandwidth) if isinstance(bandwidth, int | float) and bandwidth > 0
             else None, source)
 
 
@@ -85,6 +88,21 @@ def _stored_roofs(records: Sequence[Measurement], family: str) -> list[Roof]:
     return list(roofs.values())
 
 
+def _with_cpu_bandwidth(roofs: list[Roof], environment: Mapping[str, Any],
+                        config: CpuPeakConfig) -> tuple[list[Roof], list[str]]:
+    """Stored CPU compute roofs given a memory slope: configured, else the CPU table's socket bandwidth."""
+    if any(r.bytes_s for r in roofs):
+        return roofs, []
+    table = find_cpu_peak(str(environment.get("cpu") or ""))
+    bandwidth = config.bytes_s or (table.memory_bytes_s if table else None)
+    if bandwidth is None:
+        return roofs, ["no CPU memory bandwidth known: the CPU roof is compute-only (give one with "
+                       "--cpu-peak-bytes-s)"]
+    where = "configured" if config.bytes_s else f"{table.name} data sheet" if table else ""
+    return [Roof(r.family, f"{r.label} + {bandwidth / 1e9:.3g} GB/s ({where})", r.flops_s, bandwidth,
+                 r.source) for r in roofs], []
+
+
 def cpu_roofs(records: Sequence[Measurement], environment: Mapping[str, Any],
               config: CpuPeakConfig = NO_CPU_PEAK) -> tuple[list[Roof], list[str]]:
     """CPU roofs for the run's CPU and the number of CPUs it could use, with notes on what is missing."""
@@ -92,7 +110,7 @@ def cpu_roofs(records: Sequence[Measurement], environment: Mapping[str, Any],
         return [], []
     stored = _stored_roofs(records, "cpu")
     if stored and not config.flops_s:
-        return stored, []
+        return _with_cpu_bandwidth(stored, environment, config)
     if config.flops_s:
         bw = f", {config.bytes_s / 1e9:.3g} GB/s" if config.bytes_s else ""
         return [Roof("cpu", f"CPU configured peak ({config.flops_s / 1e9:.3g} GFLOP/s{bw})", config.flops_s,
@@ -176,4 +194,6 @@ def above_roof(family: str, intensity: float, flops_s: float, modeled: bool, roo
                 "2 FLOP per DSP (or less memory traffic) allows")
     if flops_s <= compute:
         return "above the memory slope: the working set stays in cache between calls (DRAM bandwidth does not bind)"
-    return "above the compute roof: the peak used is a data-sheet base-clock figure and the core ran faster"
+    source = next((r.source for r in roofs if r.flops_s == compute), "")
+    return ("above the compute roof: the peak is not an upper bound here (" + (source or "its source") +
+            "; turbo clocks or a measured lower-bound peak)")

@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 
 from accelbench.backends.base import Family, Prepared
-from tests.fakes import FakeBackend
 from accelbench.backends.registry import get_backend
 from accelbench.errors import UserError
+from accelbench.kinds import make_workload
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.power_window import PowerOptions, make_power_hook, measure_power
 from accelbench.measure.runner import PowerFields, Runner
 from accelbench.power.base import PowerReading
 from accelbench.power.select import MeterConfig
 from accelbench.workload import Workload
-from accelbench.kinds import make_workload
+from tests.fakes import FakeBackend
 from tests.power_fakes import FakeNvml, add_uj, make_powercap
 
 FAST = RunPolicy(budget_s=0.05, min_samples=5, warmup_s=0.0)
@@ -156,6 +156,18 @@ def test_idle_power_is_reported_and_subtracted_only_when_asked(prepared_fake: tu
     fields = subtracted.fields()
     assert fields.idle_power_w == 2.0 and "minus idle power" in fields.methods["power_w"]
     assert "idle window just before" in fields.methods["idle_power_w"]
+
+
+def test_energy_per_item_is_power_over_the_windows_own_throughput_stored_beside_it(
+        prepared_fake: tuple[FakeBackend, Prepared, Any]) -> None:
+    backend, prepared, inputs = prepared_fake
+    result = measure_power(backend, prepared, inputs, 2, ScriptedMeter([2.0, 10.0]),
+                           PowerOptions(idle_s=0.05, settle_s=0.0))
+    fields = result.fields()
+    window = fields.detail["window_throughput_items_s"]
+    assert window == pytest.approx(result.items / result.active.duration_s)
+    assert fields.energy_j_per_item == pytest.approx(fields.power_w / window)  # one window, figures agree
+    assert "window_throughput_items_s" in fields.methods["energy_j_per_item"]
 
 
 def test_a_window_is_extended_to_span_a_slow_sensors_update_periods(

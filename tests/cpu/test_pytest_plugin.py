@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,7 @@ def pytest_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
          "--accel-backends", "cpu-numpy,cpu-torch,gpu-torch", "--accel-budget-s", "0.05",
          "--benchmark-json=out.json"],
         cwd=project, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},  # gpu-torch skips on any host, GPU or not
     )
     assert (project / "out.json").exists(), proc.stdout + proc.stderr
     return proc.stdout, json.loads((project / "out.json").read_text())
@@ -72,6 +74,7 @@ def test_json_carries_extra_info_and_machine_info(pytest_run: tuple[str, dict]) 
     info = bench["test_suite[gemm-32-cpu-numpy]"]["extra_info"]
     assert info["valid"] and info["flops"] == 2 * 32**3 and info["provenance"]["latency"] == "measured"
     assert info["accelbench_record"]["backend"] == "cpu-numpy"
+    assert info["timing_verdict"] == info["accelbench_record"]["quality"]["verdict"]
     stats = bench["test_suite[gemm-32-cpu-numpy]"]["stats"]
     assert stats["rounds"] == len(info["accelbench_record"]["detail"]["samples_s"]) >= 5
     assert "accelbench" in data["machine_info"] and "backends" in data["machine_info"]["accelbench"]

@@ -1,4 +1,8 @@
-"""Modeled meters record every constant; meter selection and doctor rows give reasons."""
+"""Modeled meters record every constant; meter selection and doctor rows give reasons.
+
+The host's own sensors never decide a test: the powercap root is a temporary directory and NVML is
+injected (tests.unit.test_power_nvml.no_driver), so these hold on hosts with RAPL or a GPU too.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from accelbench.power.cpu_tdp import FALLBACK_W_PER_THREAD, TABLE, lookup
 from accelbench.power.modeled import ModeledCpuMeter, ModeledFpgaMeter, cpu_power_model
 from accelbench.power.select import MeterConfig, choose_meter, doctor_rows
 from tests.power_fakes import make_powercap
+from tests.unit.test_power_nvml import no_driver
 
 
 def _busy(seconds: float) -> None:
@@ -94,7 +99,9 @@ def test_fpga_selection_uses_the_model_figure_and_says_the_rails_were_not_there(
     assert none.meter is None and "no FPGA power model figure" in none.reason
 
 
-def test_doctor_lists_every_meter_with_availability_and_reason(tmp_path: Path) -> None:
+def test_doctor_lists_every_meter_with_availability_and_reason(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    no_driver(monkeypatch)  # no readable RAPL (empty powercap root) and no NVIDIA driver, whatever the host has
     rows = doctor_rows(MeterConfig(powercap_root=tmp_path / "none"))
     assert [row["name"] for row in rows] == ["rapl", "nvml", "pynq-rails", "modeled-cpu", "modeled-gpu",
                                              "modeled-fpga"]

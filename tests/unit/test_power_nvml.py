@@ -1,9 +1,14 @@
-"""NVML: absent -> a reason; with a (fake) driver, the energy counter or integrated power samples."""
+"""NVML: absent -> a reason; with a (fake) driver, the energy counter or integrated power samples.
+
+No test depends on the host: NVML with or without a driver is injected (``pynvml`` replaced in
+``sys.modules``), so the tests hold on a machine with an NVIDIA GPU too.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
+import types
 
 import pytest
 
@@ -19,10 +24,25 @@ def test_nvml_absent_gives_a_reason_not_a_crash(monkeypatch: pytest.MonkeyPatch)
     assert not ok and "nvidia-ml-py is not installed" in reason
 
 
-def test_nvml_without_a_driver_gives_the_library_reason() -> None:
-    # this machine has nvidia-ml-py but no NVIDIA driver
+def no_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Install a ``pynvml`` whose nvmlInit fails as it does on a host without the NVIDIA driver."""
+    module = types.ModuleType("pynvml")
+
+    class NVMLError(Exception):
+        pass
+
+    def init() -> None:
+        raise NVMLError("Driver Not Loaded")
+
+    module.NVMLError = NVMLError  # type: ignore[attr-defined]
+    module.nvmlInit = init  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pynvml", module)
+
+
+def test_nvml_without_a_driver_gives_the_library_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    no_driver(monkeypatch)
     ok, reason = NvmlMeter().available()
-    assert not ok and "NVML unavailable" in reason
+    assert not ok and "NVML unavailable" in reason and "Driver Not Loaded" in reason
 
 
 def test_energy_counter_is_used_where_the_gpu_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,7 +79,9 @@ def test_gpu_selection_prefers_nvml_when_it_exists(monkeypatch: pytest.MonkeyPat
     assert choice.meter is not None and choice.meter.name == "nvml" and choice.reason == ""
 
 
-def test_gpu_without_nvml_and_without_a_power_limit_has_no_figure_and_says_why() -> None:
+def test_gpu_without_nvml_and_without_a_power_limit_has_no_figure_and_says_why(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    no_driver(monkeypatch)
     choice = choose_meter("gpu")
     assert choice.meter is None
     assert "no NVML power" in choice.reason and "--gpu-power-limit-w" in choice.reason
@@ -78,7 +100,9 @@ def test_gpu_model_is_power_limit_times_nvml_utilisation(monkeypatch: pytest.Mon
     assert "modeled: GPU power limit 300 W" in reading.method
 
 
-def test_gpu_model_with_a_configured_limit_and_no_nvml_assumes_full_use_and_says_so() -> None:
+def test_gpu_model_with_a_configured_limit_and_no_nvml_assumes_full_use_and_says_so(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    no_driver(monkeypatch)
     choice = choose_meter("gpu", MeterConfig(gpu_power_limit_w=250.0))
     assert choice.meter is not None and choice.meter.provenance == "modeled"
     with choice.meter:

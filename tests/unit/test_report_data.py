@@ -24,7 +24,7 @@ def rec(backend: str, p50: float, batch: int = 1, workload: str = "w", provenanc
     labels.update(extra.pop("labels", {}))
     extra.pop("energy_provenance", None)
     return Measurement(
-        run_id="r", measurement_id=uuid.uuid4().hex, created_at="t", workload=workload, kind="gemm", params={},
+        run_id="r", measurement_id=uuid.uuid4().hex, created_at="t", workload=workload, kind="gemm", params=extra.pop("params", {}),
         params_hash="h", backend=backend, family=backend.split("-")[0], batch=batch, scenario="single-stream",
         status=extra.pop("status", "ok"), latency=lat, throughput_items_s=batch / p50, provenance=labels, **extra,
     )
