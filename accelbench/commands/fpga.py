@@ -16,6 +16,7 @@ from accelbench.commands import fpga_options
 from accelbench.commands.common import add_json, add_store, print_json, stderr
 from accelbench.commands.run_options import RunSetup
 from accelbench.plan import Task
+from accelbench.results.rank import rankable, why_unranked
 from accelbench.results.record import Measurement
 
 
@@ -55,9 +56,29 @@ def _row(m: Measurement) -> dict[str, Any]:
         "power_w": fpga.get("power_w"),
         "fits": fpga.get("fits"),
         "fit_reason": fpga.get("fit_reason"),
+        "dsp_range": fpga.get("dsp_range"),
+        "lut_range": fpga.get("lut_range"),
+        "latency_cycles_range": fpga.get("latency_cycles_range"),
+        "hls_tool": fpga.get("hls_tool"),
+        "rankable": rankable(m),
+        "why_unranked": why_unranked(m),
         "error_rel": m.error.rel if m.error else None,
         "provenance": "modeled figures; error simulated" if m.error else "modeled figures",
     }
+
+
+def _span(pair: Any) -> str:
+    return f" [{pair[0]}-{pair[1]}]" if pair else ""
+
+
+def _winners(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Index of the best row per figure (lowest latency, fewest DSP) among rankable rows only."""
+    best: dict[str, int] = {}
+    for figure, key in (("latency", "latency_ns"), ("dsp", "dsp")):
+        candidates = [(r[key], i) for i, r in enumerate(rows) if r["rankable"] and r[key] is not None]
+        if candidates:
+            best[figure] = min(candidates)[1]
+    return best
 
 
 def bundle_main(args: argparse.Namespace) -> int:
@@ -92,7 +113,7 @@ def explore_main(args: argparse.Namespace) -> int:
     setup = RunSetup()
     fpga_options.apply(args, setup)
     policy = RunPolicy(budget_s=0.1)
-    tasks = expand(entries, ["fpga-hls4ml"], policy.scenario, batches, setup.configs())
+    tasks = expand(entries, ["fpga-hls4ml"], policy.scenario, batches, setup.configs(), setup.backend_configs())
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     with open_store(args.store) as store:
         store.begin_run(run_id, "accelbench fpga explore " + " ".join(args.targets), capture(),
@@ -104,25 +125,33 @@ def explore_main(args: argparse.Namespace) -> int:
         finally:
             store.finish_run(run_id, datetime.now(UTC).isoformat(timespec="seconds"), status)
     rows = [_row(m) for m in results]
+    best = _winners(rows)
+    for r in rows:
+        r["best"] = [figure for figure, index in best.items() if rows[index] is r]
     if args.json:
         print_json(rows)
         return 0
     from rich.console import Console
     from rich.table import Table
 
-    title = f"FPGA design space (run {run_id}); all figures modeled ᵐ, error simulated ˢ"
+    tool = next((r["hls_tool"] for r in rows if r["hls_tool"]), "?")
+    title = (f"FPGA design space (run {run_id}); all figures modeled ᵐ ({tool} profile, [low-high] ranges), error "
+             "simulated ˢ; ★ best among checked designs that fit (model-only / does-not-fit rows are never best)")
     table = Table(title=title, title_justify="left")
-    columns = ("workload", "RF", "precision", "latency", "II", "DSP", "LUT", "FF", "BRAM18K", "power", "fits",
-               "rel err")
+    columns = ("workload", "RF", "precision", "status", "latency", "II", "DSP", "LUT", "FF", "BRAM18K", "power",
+               "fits", "rel err")
     for column in columns:
         table.add_column(column)
     for r in rows:
+        star = " ★" if "latency" in r["best"] else ""
         table.add_row(
-            r["workload"], str(r["reuse_factor"]), str(r["precision"]),
-            f"{r['latency_cycles']} cyc ({r['latency_ns']:.3g} ns)" if r["latency_ns"] is not None else "-",
-            str(r["ii_cycles"]), str(r["dsp"]), str(r["lut"]), str(r["ff"]), str(r["bram18k"]),
+            r["workload"], str(r["reuse_factor"]), str(r["precision"]), r["status"],
+            f"{r['latency_cycles']} cyc ({r['latency_ns']:.3g} ns){_span(r['latency_cycles_range'])}{star}"
+            if r["latency_ns"] is not None else "-",
+            str(r["ii_cycles"]), f"{r['dsp']}{_span(r['dsp_range'])}{' ★' if 'dsp' in r['best'] else ''}",
+            f"{r['lut']}{_span(r['lut_range'])}", str(r["ff"]), str(r["bram18k"]),
             f"{r['power_w']:.3g} W" if r["power_w"] is not None else "-",
-            "yes" if r["fits"] else (r["fit_reason"] or r["status"] + ": " + r["invalid_reason"]),
+            "yes" if r["fits"] == "yes" else (r["fit_reason"] or r["status"] + ": " + r["invalid_reason"]),
             f"{r['error_rel']:.2g}" if r["error_rel"] is not None else "-",
         )
     Console(width=200).print(table)

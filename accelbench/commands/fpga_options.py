@@ -15,6 +15,9 @@ from typing import Any
 from accelbench.commands.run_options import RunSetup
 from accelbench.errors import UserError
 
+#: Backends whose design points the reuse factors and precisions are.
+FPGA_BACKENDS = ("fpga-hls4ml", "fpga-pynq")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("FPGA designs (fpga-hls4ml, fpga-pynq)")
@@ -26,6 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--precision", metavar="P[,P...]",
                        help="e.g. 'ap_fixed<16,6>' (several: 'ap_fixed<16,6>,ap_fixed<8,3>')")
     group.add_argument("--io-type", metavar="T", help="io_parallel or io_stream")
+    group.add_argument("--hls-tool", metavar="TOOL",
+                       help="HLS tool profile of the model: vivado-hls-2019.2, vivado-hls-2020.1, vitis-hls-2022.2, "
+                            "vitis-hls-2023.1, vitis-hls-2024.1 (default: the Vitis version the installed hls4ml "
+                            "targets)")
+    group.add_argument("--hls4ml-version", metavar="V",
+                       help="hls4ml generation the modeled design comes from (default: the installed one)")
+    group.add_argument("--toggle-rate", metavar="F", help="switching activity of the modeled power (0-1]")
 
 
 def _split(text: str, sep: str) -> list[str]:
@@ -53,7 +63,7 @@ def apply(args: argparse.Namespace, setup: RunSetup) -> None:
 
     fixed: dict[str, Any] = {}
     for flag, key in (("fpga_part", "fpga_part"), ("fpga_board", "fpga_board"), ("strategy", "strategy"),
-                      ("io_type", "io_type")):
+                      ("io_type", "io_type"), ("hls_tool", "hls_tool"), ("hls4ml_version", "hls4ml_version")):
         value = getattr(args, flag, None)
         if value is not None:
             fixed[key] = value
@@ -62,6 +72,11 @@ def apply(args: argparse.Namespace, setup: RunSetup) -> None:
             fixed["clock_ns"] = float(args.clock_ns)
         except ValueError:
             raise UserError(f"--clock-ns expects a number of nanoseconds, got {args.clock_ns!r}") from None
+    if getattr(args, "toggle_rate", None) is not None:
+        try:
+            fixed["toggle_rate"] = float(args.toggle_rate)
+        except ValueError:
+            raise UserError(f"--toggle-rate expects a number in (0, 1], got {args.toggle_rate!r}") from None
     reuse: list[int | None] = []
     if getattr(args, "reuse_factor", None) is not None:
         for item in _split(args.reuse_factor, ","):
@@ -77,7 +92,8 @@ def apply(args: argparse.Namespace, setup: RunSetup) -> None:
         {**({"reuse_factor": rf} if rf is not None else {}), **({"precision": p} if p is not None else {})}
         for rf, p in itertools.product(reuse or [None], precisions or [None])
     ]
-    if reuse or precisions:
-        setup.variants = variants
+    if reuse or precisions:  # design points of the FPGA backends only: CPU/GPU backends run once
+        for backend in FPGA_BACKENDS:
+            setup.backend_variants[backend] = variants
     for variant in variants or [{}]:
         resolve_config(None, {**setup.config, **variant})  # validate now: nothing may run with a bad design

@@ -13,11 +13,11 @@ import pytest
 from accelbench.backends.registry import get_backend
 from accelbench.fpga.build import build_design
 from accelbench.fpga.config import resolve_config
+from accelbench.kinds import make_workload
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner
 from accelbench.results.record import Measurement
 from accelbench.workload import Workload
-from accelbench.kinds import make_workload
 
 POLICY = RunPolicy(budget_s=0.05, min_samples=3, warmup_s=0.0)
 
@@ -30,6 +30,8 @@ DESIGNS = {
     "gru": make_workload("rnn_step", {"cell": "gru", "hidden": 6, "input_size": 5}),
     "vanilla": make_workload("rnn_step", {"cell": "vanilla", "hidden": 8}),
     "depthwise_onnx": make_workload("model", {"model": "dw_block"}),
+    "vanilla_sequence": make_workload("rnn_step", {"cell": "vanilla", "hidden": 8, "timesteps": 6}),
+    "lstm_sequence": make_workload("rnn_step", {"cell": "lstm", "hidden": 6, "input_size": 5, "timesteps": 4}),
 }
 
 
@@ -46,6 +48,10 @@ def test_design_c_simulation_matches_the_reference(results: dict[str, Measuremen
     assert m.status == "ok", m.invalid_reason
     assert m.error is not None and 0 < m.error.rel <= m.error.rtol  # fixed point: never bit-exact float
     assert m.provenance["error"] == "simulated"
+    assert m.fpga is not None
+    tolerance = m.fpga["tolerance"]  # the bound used is recorded, from the precision unless overridden
+    assert tolerance["rtol"] == m.error.rtol and tolerance["source"] == "precision bound"
+    assert tolerance["abs_bound"] > 0 and tolerance["lsb"] > 0
 
 
 @pytest.mark.parametrize("name", list(DESIGNS))
@@ -56,6 +62,12 @@ def test_timing_and_resources_are_modeled_never_measured(results: dict[str, Meas
     assert m.fpga is not None
     for key in ("latency_cycles", "ii_cycles", "dsp", "lut", "ff", "bram18k", "clock_ns", "part", "fits"):
         assert key in m.fpga
+    for key in ("latency_cycles", "ii_cycles", "dsp", "lut", "ff", "bram18k"):
+        low, high = m.fpga[f"{key}_range"]
+        assert low <= m.fpga[key] <= high, key
+    assert m.fpga["hls_tool"] and m.fpga["hls4ml_version"] and m.fpga["fits"] in ("yes", "maybe")
+    low_s, high_s = m.ranges["latency"]
+    assert low_s <= m.latency.p50_s <= high_s
     assert m.provenance["fpga.dsp"] == "modeled"
     assert any("no Vitis/Vivado on PATH: no Vitis/Vivado synthesis ran" in note for note in m.notes)
 
@@ -99,13 +111,49 @@ def test_a_different_reuse_factor_is_a_different_design(results: dict[str, Measu
     assert a.key != b.key and not b.cache_hit
 
 
-def test_designs_over_the_size_limit_are_model_only() -> None:
+def test_designs_over_the_size_limit_are_model_only_never_valid() -> None:
     workload = make_workload("gemm", {"m": 2, "n": 64, "k": 64})
     m = Runner(POLICY, "fpga").measure(get_backend("fpga-hls4ml"), workload, 1, {"model_only_max_mults": 1000})
-    assert m.status == "ok" and m.error is None
+    assert m.status == "model-only" and not m.valid and m.error is None
     assert "error" not in m.provenance and m.provenance["latency"] == "modeled"
     assert any("model-only" in note for note in m.notes)
     assert m.fpga is not None and m.fpga["model_only"] is True
+
+
+def test_a_gemm_too_big_for_the_part_is_never_valid_and_names_the_resources() -> None:
+    workload = make_workload("gemm", {"m": 256, "n": 256, "k": 256})
+    m = Runner(POLICY, "fpga").measure(get_backend("fpga-hls4ml"), workload, 1,
+                                       {"fpga_part": "xcu250-figd2104-2L-e"})
+    assert m.status in ("model-only", "does-not-fit") and not m.valid
+    assert m.fpga is not None and m.fpga["fits"] == "no" and "DSP" in m.fpga["fit_reason"]
+    assert m.fpga["latency_cycles"] >= m.fpga["latency_floor_cycles"] >= 1
+
+
+def test_a_design_that_does_not_fit_is_stored_does_not_fit_after_its_check() -> None:
+    workload = make_workload("gemm", {"m": 2, "n": 32, "k": 32})  # 1,024 DSP-class products on a 220-DSP part
+    m = Runner(POLICY, "fpga").measure(get_backend("fpga-hls4ml"), workload, 1,
+                                       {"fpga_part": "xc7z020clg400-1", "hls_tool": "vivado-hls-2019.2",
+                                        "hls4ml_version": "0.5"})
+    assert m.status == "does-not-fit" and not m.valid and m.error is not None
+    assert "DSP" in m.invalid_reason
+
+
+def test_backbones_too_large_for_c_simulation_are_model_only_without_conversion() -> None:
+    workload = make_workload("model", {"model": "mobilenetv2_trunk", "input_hw": 32, "width": 0.25})
+    m = Runner(POLICY, "fpga").measure(get_backend("fpga-hls4ml"), workload, 1)
+    assert m.status == "model-only", m.invalid_reason
+    assert m.fpga is not None and m.fpga["dsp"] > 0
+    assert any(layer["kind"] == "depthwise_conv2d" for layer in m.fpga["layers"])
+    assert any("not converted" in note for note in m.notes)
+
+
+def test_a_sequence_is_the_cell_iterated_latency_t_times_the_cell(results: dict[str, Measurement]) -> None:
+    step = Runner(POLICY, "fpga").measure(get_backend("fpga-hls4ml"),
+                                          make_workload("rnn_step", {"cell": "vanilla", "hidden": 8}), 3)
+    seq = results["vanilla_sequence"]
+    assert step.fpga is not None and seq.fpga is not None
+    assert seq.fpga["dsp"] == step.fpga["dsp"]  # one cell's hardware
+    assert seq.fpga["latency_cycles"] >= 6 * step.fpga["latency_cycles"]
 
 
 def test_depthwise_networks_go_through_onnx_and_qonnx(results: dict[str, Measurement]) -> None:
@@ -126,12 +174,15 @@ def test_a_build_that_exceeds_its_timeout_is_a_recorded_failure() -> None:
 def test_cli_done_when_and_cache_reuse(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "accelbench.cli", "run", "jet_mlp", "--backends", "fpga-hls4ml",
             "--fpga-part", "xcu250-figd2104-2L-e", "--clock-ns", "5", "--reuse-factor", "1",
-            "--strategy", "latency", "--json", "--store", str(tmp_path / "s.duckdb")]
+            "--strategy", "latency", "--precision", "ap_fixed<16,6>", "--json", "--store", str(tmp_path / "s.duckdb")]
     first = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stderr
     (record,) = json.loads(first.stdout)
     assert record["valid"] and record["provenance"]["error"] == "simulated"
     assert record["fpga"]["part"] == "xcu250-figd2104-2L-e" and record["fpga"]["clock_ns"] == 5.0
+    assert record["fpga"]["hls_tool"] == "vitis-hls-2024.1" and record["fpga"]["hls4ml_version"]
+    assert record["fpga"]["dsp_range"][0] <= record["fpga"]["dsp"] <= record["fpga"]["dsp_range"][1]
+    assert "latency" in record["ranges"]
     second = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     (again,) = json.loads(second.stdout)
     assert any("cached C-simulation build" in note for note in again["detail"]["notes"])
@@ -166,4 +217,17 @@ def test_explore_stores_and_prints_the_trade_off_marking_what_fits(tmp_path: Pat
     assert [r["reuse_factor"] for r in rows] == [1, 2]
     assert rows[0]["dsp"] > rows[1]["dsp"] and rows[0]["ii_cycles"] < rows[1]["ii_cycles"]
     assert all(r["status"] == "ok" and r["error_rel"] is not None for r in rows)
-    assert isinstance(rows[0]["fits"], bool)
+    assert rows[0]["fits"] in ("yes", "no", "maybe")
+    assert sum("latency" in r["best"] for r in rows) == 1 and all(r["rankable"] for r in rows)
+
+
+def test_explore_never_makes_a_model_only_design_the_winner(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "accelbench.cli", "fpga", "explore", "gemm:m=1,n=64,k=64", "--reuse-factor", "1,64",
+         "--json", "--store", str(tmp_path / "s.duckdb")],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert [r["status"] for r in rows] == ["model-only", "model-only"]  # 4,096 products per step each
+    assert all(r["best"] == [] and not r["rankable"] for r in rows)
