@@ -33,6 +33,7 @@ def extra_info(m: Measurement) -> dict[str, Any]:
     """accelbench's figures for pytest-benchmark's ``extra_info`` (JSON-safe)."""
     return {
         "accelbench_record": m.to_json(),
+        "timing_verdict": m.quality.verdict if m.quality else None,
         "workload": m.workload,
         "backend": m.backend,
         "batch": m.batch,
