@@ -86,4 +86,14 @@ class SessionState:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def summary_lines(self) -> list[str]:
-        return list(self.lines)
+        """The terminal summary: timings that are not trustworthy, then the comparison and save lines."""
+        doubtful = [r for r in self.records if (r.get("quality") or {}).get("verdict") not in (None, "ok")]
+        lines = []
+        if doubtful:
+            lines.append(f"accelbench: {len(doubtful)} measurement(s) whose timing is not trustworthy:")
+            for r in doubtful:
+                quality = r["quality"]
+                reason = f": {quality['reason']}" if quality.get("reason") else ""
+                lines.append(f"  {quality['verdict']:<10} {r.get('workload')} on {r.get('backend')} "
+                             f"b{r.get('batch')}{reason}")
+        return lines + self.lines
