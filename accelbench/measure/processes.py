@@ -62,6 +62,9 @@ def pool_timings(timings: list[Timing]) -> Timing:
         contention=combine(contention) if contention else None,
         process_medians_s=[statistics.median(t.samples_s) for t in timings],
         threads=first.threads,
+        sampling_s=sum(t.sampling_s for t in timings),
+        inside_s=sum(t.inside_s for t in timings),
+        blocks=sum(t.blocks for t in timings),
     )
 
 

@@ -87,6 +87,11 @@ class Timing:
     contention: ContentionSummary | None = None
     process_medians_s: list[float] = field(default_factory=list)
     threads: dict[str, Any] | None = None
+    #: Wall time of the sampling loop, time inside timed blocks (kept and dropped), and blocks
+    #: timed: ``(sampling_s - inside_s) / blocks`` is the runner's own cost between samples.
+    sampling_s: float = 0.0
+    inside_s: float = 0.0
+    blocks: int = 0
 
 
 #: A timed block: seconds for ``n`` iterations.
@@ -472,9 +477,12 @@ class Runner:
         try:
             before = source.read()
             t_start = now_s()
+            next_noise_test = policy.min_samples
             while True:
                 block_s = block(iterations)
                 after = source.read()
+                timing.inside_s += block_s
+                timing.blocks += 1
                 interval = delta(before, after)
                 before = after
                 if (sample_is_contended(interval.fraction, policy) and kept.retries < policy.max_contended_retries
@@ -483,10 +491,17 @@ class Runner:
                     continue
                 kept.add(interval)
                 timing.samples_s.append(block_s / iterations)
-                reason = stop_reason(timing.samples_s, now_s() - t_start, policy)
+                n = len(timing.samples_s)
+                # The noise test sorts every sample: run it on a geometric schedule (every ~3 % more
+                # samples) so its cost per sample stays flat; budget and cap are checked every sample.
+                noise_due = n >= next_noise_test
+                if noise_due:
+                    next_noise_test = n + max(1, n // 32)
+                reason = stop_reason(timing.samples_s, now_s() - t_start, policy, noise_test=noise_due)
                 if reason:
                     timing.stop = reason
                     break
+            timing.sampling_s = now_s() - t_start
         finally:
             source.close()
         timing.contention = kept.summary()

@@ -57,3 +57,13 @@ def test_stopping_honours_minimum_samples_then_noise_then_budget() -> None:
     assert stop_reason(noisy, 0.5, policy) is None
     assert "budget" in (stop_reason(noisy, 1.5, policy) or "")
     assert "max_samples" in (stop_reason(noisy * 5, 0.1, policy) or "")
+
+
+def test_skipping_the_noise_test_still_honours_budget_and_cap() -> None:
+    policy = RunPolicy(min_samples=5, max_samples=30, target_rel_noise=0.01, budget_s=1.0)
+    assert stop_reason([1.0] * 10, 0.1, policy, noise_test=False) is None
+    assert "noise" in (stop_reason([1.0] * 10, 0.1, policy) or "")
+    assert "noise" in (stop_reason([1.0] * 10, 1.5, policy, noise_test=False) or "")  # budget forces the test
+    noisy = list(np.random.default_rng(3).uniform(1, 3, size=20))
+    assert "budget" in (stop_reason(noisy, 1.5, policy, noise_test=False) or "")
+    assert "max_samples" in (stop_reason([1.0] * 30, 0.1, policy, noise_test=False) or "")
