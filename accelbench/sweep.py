@@ -2,15 +2,21 @@
 
 A task's identity is :attr:`accelbench.plan.Task.key`. Re-running a sweep id skips every key
 already stored (whatever its status); ``retry_failed`` re-runs the keys whose latest stored
-result is an ``error`` (a crash, a lost worker, a timeout), and only those.
+result is an ``error`` (a crash, a lost worker, a timeout), and only those. Without
+``--sweep-id`` the id is derived from the tasks and the policy (:func:`default_sweep_id`), so
+repeating the same command resumes it. A run of the sweep killed without a chance to finish
+(SIGKILL, power cut) is reported ``abandoned`` when the sweep resumes; what it stored is kept.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from accelbench.measure.policy import RunPolicy
 from accelbench.plan import Task
 from accelbench.results.record import Measurement
 from accelbench.results.store import Store
@@ -25,6 +31,29 @@ def resources_for(backend: str) -> dict[str, int]:
     from accelbench.backends.registry import get_backend
 
     return {TIMING: 1, **get_backend(backend).resources}
+
+
+#: Policy fields that change what a measurement means, hence which sweep it belongs to.
+_POLICY_FIELDS = ("scenario", "budget_s", "target_rel_noise", "seed")
+
+
+def default_sweep_id(tasks: Sequence[Task], policy: RunPolicy) -> str:
+    """``sweep-`` + a hash of the task keys (targets x backends x batches x configurations) and the
+    policy fields in :data:`_POLICY_FIELDS`: the same command gives the same id, in any task order."""
+    text = json.dumps({"tasks": sorted(task.key for task in tasks),
+                       "policy": {name: getattr(policy, name, None) for name in _POLICY_FIELDS}},
+                      sort_keys=True, default=str)
+    return "sweep-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def note_abandoned(store: Store, sweep_id: str) -> list[str]:
+    """Mark the sweep's runs whose process is gone ``abandoned`` in the store; one line for each."""
+    lines = []
+    for run in store.abandoned_runs(store.sweep_run_ids(sweep_id)):
+        store.mark_abandoned(run["run_id"])
+        lines.append(f"sweep {sweep_id}: run {run['run_id']} (pid {run['pid']} on {run['host']}) was abandoned "
+                     f"after storing {run['stored']} result(s); they are kept, the rest runs now")
+    return lines
 
 
 def pending(tasks: Sequence[Task], store: Store, sweep_id: str, retry_failed: bool) -> tuple[list[Task], int]:

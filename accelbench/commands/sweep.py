@@ -18,7 +18,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--executor", default="local", help="local (default) or dask")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
     parser.add_argument("--workers", metavar="N", help="workers of a LocalCluster on 127.0.0.1 (default 1)")
-    parser.add_argument("--sweep-id", metavar="ID", help="resume/extend this sweep (default: a new id)")
+    parser.add_argument("--sweep-id", metavar="ID",
+                        help="resume/extend this sweep (default: an id derived from the targets, backends, batches, "
+                             "configuration and policy, so repeating a command resumes it)")
     parser.add_argument("--retry-failed", action="store_true", help="re-run tasks whose stored result is an error")
     add_store(parser)
     add_json(parser)
@@ -26,11 +28,12 @@ def register(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from accelbench.commands.lifecycle import stored_run
     from accelbench.execute import execute_local
     from accelbench.measure.runner import Runner
     from accelbench.results.environment import capture
     from accelbench.results.store import open_store
-    from accelbench.sweep import Summary, pending
+    from accelbench.sweep import Summary, default_sweep_id, note_abandoned, pending
 
     if args.executor not in ("local", "dask"):
         raise UserError(f"--executor must be local or dask, got {args.executor!r}")
@@ -50,33 +53,35 @@ def main(args: argparse.Namespace) -> int:
         raise UserError(f"--scheduler expects tcp://HOST:PORT or tls://HOST:PORT, got {args.scheduler!r}")
     policy = build_policy(args)
     tasks, setup = build_tasks(args, policy)
-    sweep_id = args.sweep_id or "sweep-" + uuid.uuid4().hex[:8]
+    sweep_id = args.sweep_id or default_sweep_id(tasks, policy)
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     with open_store(args.store) as store:
         todo, skipped = pending(tasks, store, sweep_id, args.retry_failed)
         summary = Summary(sweep_id, len(tasks), skipped)
-        store.begin_run(run_id, f"accelbench sweep {' '.join(args.targets)} --sweep-id {sweep_id}", capture(),
-                        datetime.now(UTC).isoformat(timespec="seconds"))
-        stderr(f"sweep {sweep_id}: {len(todo)} to run, {skipped} already stored ({args.executor} executor)")
-        status = "interrupted"
-        try:
-            if args.executor == "local" or not todo:
-                summary.results = execute_local(todo, Runner(policy, run_id, setup.power_hook), store.append,
-                                                progress_line, sweep_id=sweep_id)
-            else:
-                from accelbench.executors.dask import connect, execute_dask
+        for line in note_abandoned(store, sweep_id):
+            stderr(line)
+        client = cluster = None
+        if args.executor == "dask" and todo:
+            from accelbench.executors.dask import connect
 
-                client, cluster = connect(args.scheduler, workers)
-                try:
+            client, cluster = connect(args.scheduler, workers)  # fails in one line before any run is stored
+        command = f"accelbench sweep {' '.join(args.targets)} --sweep-id {sweep_id}"
+        try:
+            with stored_run(store, run_id, command, capture()):
+                stderr(f"sweep {sweep_id}: {len(todo)} to run, {skipped} already stored ({args.executor} executor)")
+                if client is None:
+                    summary.results = execute_local(todo, Runner(policy, run_id, setup.power_hook), store.append,
+                                                    progress_line, sweep_id=sweep_id)
+                else:
+                    from accelbench.executors.dask import execute_dask
+
                     summary.results = execute_dask(todo, client, policy, run_id, sweep_id, store.append,
                                                    progress_line, setup.power_hook)
-                finally:
-                    client.close()
-                    if cluster is not None:
-                        cluster.close()
-            status = "finished"
         finally:
-            store.finish_run(run_id, datetime.now(UTC).isoformat(timespec="seconds"), status)
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()
     if args.json:
         print_json([m.to_json() for m in summary.results])
     for line in summary.lines():

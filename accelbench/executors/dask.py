@@ -6,13 +6,21 @@ task whose resources no worker offers is recorded ``unavailable`` with that reas
 waiting forever. A worker killed mid-task is Dask's business: the task is rescheduled on
 another worker (up to ``distributed.scheduler.allowed-failures``); a task that keeps killing
 workers ends as KilledWorker and is stored as ``error``, and the sweep goes on.
+
+Timing never overlaps on one host (issue 13): a task whose backend is timed by a clock (host or
+device timing) holds the host's timing lock (:mod:`accelbench.pytest_support.hostlock`, an
+``flock`` the operating system releases if the worker dies) for its whole measurement, whatever
+``--workers`` says; tasks with modeled timing (hls4ml C simulation and compilation) do not take
+it and run in parallel. The same lock serialises pytest-xdist workers, so a sweep and a test
+session on one host take turns too.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,18 +44,34 @@ def run_on_worker(payload: dict[str, Any], policy: RunPolicy, run_id: str, sweep
     from distributed import get_worker
 
     from accelbench.backends.registry import backend_names, get_backend, register_backend
-    from accelbench.measure.runner import Runner
     from accelbench.kinds import make_workload
+    from accelbench.measure.runner import Runner
 
     if payload["backend"] not in backend_names():  # a backend registered at run time on the client
         register_backend(payload["backend"], payload["target"])
     workload = make_workload(payload["kind"], payload["params"], name=payload["name"])
-    m = Runner(policy, run_id, power_hook=power_hook).measure(
-        get_backend(payload["backend"]), workload, payload["batch"], payload["config"],
-        sweep_id=sweep_id, task_key=payload["key"],
-    )
-    m = dataclasses.replace(m, notes=(*m.notes, f"dask worker {get_worker().address}"))
+    backend = get_backend(payload["backend"])
+    with timing_turn(backend.timing) as waited_s:
+        m = Runner(policy, run_id, power_hook=power_hook).measure(
+            backend, workload, payload["batch"], payload["config"], sweep_id=sweep_id, task_key=payload["key"],
+        )
+    notes = [f"dask worker {get_worker().address}"]
+    if waited_s is not None:
+        notes.append(f"held this host's timing lock (waited {waited_s:.2f} s for it)")
+    m = dataclasses.replace(m, notes=(*m.notes, *notes))
     return m.to_json()
+
+
+@contextmanager
+def timing_turn(timing: str) -> Iterator[float | None]:
+    """Hold the host's timing lock unless ``timing`` is ``modeled``; yields the wait (s) or None."""
+    if timing == "modeled":
+        yield None
+        return
+    from accelbench.pytest_support.hostlock import host_timing_lock
+
+    with host_timing_lock() as waited_s:
+        yield waited_s
 
 
 def _failure(task: Task, run_id: str, sweep_id: str, status: str, reason: str) -> Measurement:
@@ -111,16 +135,28 @@ def execute_dask(
     return results
 
 
-def connect(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
+#: Seconds to wait for a --scheduler to answer before giving up.
+CONNECT_TIMEOUT_S = 5.0
+
+
+def connect(scheduler: str | None, workers: int | None, timeout_s: float = CONNECT_TIMEOUT_S) -> tuple[Any, Any]:
     """A Client to ``scheduler``, or to a new LocalCluster on 127.0.0.1 with ``workers`` processes.
 
-    Local workers offer TIMING=1 and HLS=1 each (one measurement at a time per worker); GPU and
-    PYNQ resources only come from workers started on hosts that have them.
+    An unreachable scheduler is a UserError after ``timeout_s`` seconds (one line, and the caller
+    stores no run). Local workers offer TIMING=1 and HLS=1 each; GPU and PYNQ resources only
+    come from workers started on hosts that have them. Whatever the number of workers, clock-timed
+    measurements on one host take turns (:func:`timing_turn`).
     """
     from distributed import Client, LocalCluster
 
+    from accelbench.errors import UserError
+
     if scheduler:
-        return Client(scheduler), None
+        try:
+            return Client(scheduler, timeout=f"{timeout_s}s"), None
+        except (OSError, TimeoutError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UserError(f"cannot reach the Dask scheduler {scheduler} within {timeout_s:g} s: {reason}") from None
     cluster = LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True, host="127.0.0.1",
                            dashboard_address=None, resources={"TIMING": 1, "HLS": 1})
     return Client(cluster), cluster

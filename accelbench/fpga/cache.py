@@ -4,6 +4,12 @@ The key covers everything that changes the compiled library: the lowered module'
 weights, the FPGA configuration, the lowering version, hls4ml's version and the g++ version.
 Entries live in ``$ACCELBENCH_CACHE_DIR`` (default ``~/.cache/accelbench/hls4ml``); a lock file
 serialises concurrent builds of the same design.
+
+A cache entry's ``manifest.json`` names the compiled shared object, which is loaded into this
+process: :func:`seal_manifest` records the library's SHA-256 right after it is built, and
+:func:`cached_manifest` accepts an entry only when the library lies inside the entry's directory
+and still has that hash. Anything else (a replaced or truncated library, a manifest naming a file
+elsewhere, an entry from before hashes were recorded) is treated as a miss: the design is rebuilt.
 """
 
 from __future__ import annotations
@@ -36,6 +42,47 @@ def compiler_version() -> str:
     except (OSError, subprocess.SubprocessError):
         return "missing"
     return out.splitlines()[0] if out else "unknown"
+
+
+MANIFEST = "manifest.json"
+
+
+def library_sha256(path: Path) -> str:
+    """SHA-256 (hex) of the file at ``path``."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def seal_manifest(directory: Path) -> dict[str, Any]:
+    """Add the built library's SHA-256 to ``directory/manifest.json``; returns the manifest."""
+    path = directory / MANIFEST
+    manifest = dict(json.loads(path.read_text()))
+    manifest["sha256"] = library_sha256(Path(manifest["library"]))
+    path.write_text(json.dumps(manifest))
+    return manifest
+
+
+def cached_manifest(directory: Path) -> dict[str, Any] | None:
+    """The manifest of a usable cache entry in ``directory``, else None (a miss: rebuild).
+
+    Usable: the manifest parses, names a library inside ``directory`` that exists, and the
+    library's SHA-256 equals the one recorded when it was built.
+    """
+    path = directory / MANIFEST
+    try:
+        manifest = json.loads(path.read_text())
+        library = Path(manifest["library"]).resolve()
+        recorded = str(manifest["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not library.is_relative_to(directory.resolve()) or not library.is_file():
+        return None
+    if library_sha256(library) != recorded:
+        return None
+    return dict(manifest)
 
 
 def design_key(module: Any, input_shapes: Sequence[tuple[int, ...]], cfg: FpgaConfig) -> str:

@@ -16,13 +16,13 @@ from distributed import Client, Nanny, Scheduler, SpecCluster
 from accelbench.backends.registry import register_backend, unregister_backend
 from accelbench.execute import execute_local
 from accelbench.executors.dask import execute_dask
+from accelbench.kinds import make_workload
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner
 from accelbench.plan import Task, expand
 from accelbench.results.store import open_store
 from accelbench.suites import SuiteEntry
 from accelbench.sweep import pending
-from accelbench.kinds import make_workload
 
 POLICY = RunPolicy(budget_s=0.05, min_samples=3, warmup_s=0.0, seed=1234)
 
