@@ -176,6 +176,13 @@ class Store:
             out.append(run)
         return out
 
+    def run_info(self, run_id: str) -> dict[str, Any]:
+        """One row of :meth:`runs` (status as shown: ``abandoned`` when its process is gone)."""
+        for run in self.runs():
+            if run["run_id"] == run_id:
+                return run
+        raise UserError(f"no run {run_id!r} in {self.path}")
+
     def abandoned_runs(self, run_ids: set[str] | None = None) -> list[dict[str, Any]]:
         """Runs (of ``run_ids`` when given) stored ``running`` whose process is gone."""
         return [run for run in self.runs() if run["stored_status"] == "running" and run["status"] == "abandoned"
