@@ -1,4 +1,4 @@
-"""``accelbench list``: suites, catalog workloads, workload kinds and backends."""
+"""``accelbench list``: suites, catalog workloads, workload kinds, backends and ``--config`` keys."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def register(sub: Any) -> None:
 
 def collect() -> dict[str, Any]:
     from accelbench.backends.registry import backend_names
+    from accelbench.config_keys import known_keys
     from accelbench.kinds import KINDS
     from accelbench.models import MODELS
     from accelbench.suites import load_suite, suite_names
@@ -29,7 +30,8 @@ def collect() -> dict[str, Any]:
             "workloads": [entry.workload.name for entry in suite.entries],
         })
     models = [{"name": spec.name, "description": spec.description} for spec in MODELS.values()]
-    return {"suites": suites, "models": models, "kinds": sorted(KINDS), "backends": backend_names()}
+    return {"suites": suites, "models": models, "kinds": sorted(KINDS), "backends": backend_names(),
+            "config_keys": known_keys()}
 
 
 def main(args: argparse.Namespace) -> int:
@@ -48,4 +50,5 @@ def main(args: argparse.Namespace) -> int:
         console.print(f"  {model['name']:<18} {model['description']}")
     console.print(f"[bold]Kinds[/bold] (accelbench run KIND:key=value,...): {', '.join(data['kinds'])}")
     console.print(f"[bold]Backends[/bold]: {', '.join(data['backends'])}")
+    console.print(f"[bold]Configuration keys[/bold] (--config KEY=VALUE): {', '.join(data['config_keys'])}")
     return 0

@@ -61,6 +61,8 @@ def test_strict_exits_1_on_an_invalid_result(
         (["run", "smoke", "--budget-s", "-3"], "--budget-s must be > 0"),
         (["run", "smoke", "--config", "novalue"], "--config expects KEY=VALUE"),
         (["run", "smoke", "--seed", "x"], "--seed expects an integer"),
+        (["run", "smoke", "--seed", "-1"], "--seed must be from 0 to 4294967295"),
+        (["run", "smoke", "--config", "torch_compil=1"], "did you mean torch_compile?"),
     ],
 )
 def test_user_mistakes_give_one_line_exit_2_and_write_nothing(
@@ -101,6 +103,7 @@ def test_list_json_names_suites_models_and_backends(capsys: pytest.CaptureFixtur
     data = json.loads(out)
     assert code == 0 and "smoke" in [s["name"] for s in data["suites"]]
     assert "jet_mlp" in [m["name"] for m in data["models"]] and "cpu-torch" in data["backends"]
+    assert {"torch_compile", "reuse_factor"} <= set(data["config_keys"])  # what --config accepts
 
 
 def test_export_and_migrate_commands(
