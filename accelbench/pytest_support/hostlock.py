@@ -2,8 +2,9 @@
 
 pytest-xdist runs tests in several worker processes; two measurements timed at once on one host
 compete for cores, caches and memory bandwidth and both come out slow. The ``accelbench``
-fixture holds this lock around each measurement, so workers (and concurrent pytest sessions of
-the same user) take turns; tests that do not measure run in parallel as usual.
+fixture and the Dask executor hold this lock around each clock-timed measurement, so workers,
+concurrent pytest sessions and sweeps on one host take turns; work that does not time (tests
+that do not measure, compilation, modeled backends) runs in parallel as usual.
 
 The lock file is ``<temp dir>/accelbench-timing-<hostname>.lock`` (the temp directory is
 ``$ACCELBENCH_LOCK_DIR`` when set, else :func:`tempfile.gettempdir`). POSIX uses ``fcntl.flock``,
