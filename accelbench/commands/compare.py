@@ -4,6 +4,7 @@ regression past --fail-on, or when nothing was comparable."""
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import asdict
 from typing import Any
 
@@ -20,6 +21,12 @@ def register(sub: Any) -> None:
     add_store(parser)
     add_json(parser)
     parser.set_defaults(func=main)
+
+
+def _finite(row: dict[str, Any]) -> dict[str, Any]:
+    """NaN/inf (a figure a record does not have) become null: JSON has no NaN."""
+    return {key: None if isinstance(value, float) and not math.isfinite(value) else value
+            for key, value in row.items()}
 
 
 def _line(c: Any) -> str:
@@ -44,7 +51,7 @@ def main(args: argparse.Namespace) -> int:
     failing = [c for c in changes if c.verdict == "regressed" and threshold is not None and c.p50_change > threshold]
     judged = [c for c in changes if c.verdict != "not comparable"]
     if args.json:
-        print_json({"run_a": run_a, "run_b": run_b, "changes": [asdict(c) for c in changes],
+        print_json({"run_a": run_a, "run_b": run_b, "changes": [_finite(asdict(c)) for c in changes],
                     "failed": bool(failing) or not judged})
     else:
         for c in changes:

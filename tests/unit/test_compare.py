@@ -137,3 +137,17 @@ def test_cli_fails_on_a_regression_beyond_the_threshold_only(tmp_path: Path, cap
     assert compare_cmd.main(_args(tmp_path / "s.duckdb", "runa", "runb", "p50:50%")) == 0
     assert compare_cmd.main(_args(tmp_path / "s.duckdb", "runa", "runa", "p50:5%")) == 0
     assert "no significant change" in capsys.readouterr().out
+
+
+def test_cli_json_has_no_nan_for_pairs_that_are_not_comparable(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    samples = draw(12)
+    _store(tmp_path / "s.duckdb", {"runa": [run(samples, run_id="runa", status="invalid")],
+                                   "runb": [run(samples, run_id="runb")]})
+    args = _args(tmp_path / "s.duckdb", "runa", "runb")
+    args.json = True
+    assert compare_cmd.main(args) == 1  # the only pair is not comparable
+    (change,) = json.loads(capsys.readouterr().out)["changes"]
+    assert change["verdict"] == "not comparable" and change["p50_change"] is None

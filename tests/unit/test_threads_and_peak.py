@@ -102,3 +102,21 @@ def test_peak_for_dtype_never_applies_a_float32_peak_to_float64() -> None:
     assert peak_for_dtype({"flops_s": 1e12}, "float16") == 1e12
     assert peak_for_dtype({"float64": 5e11, "flops_s": 1e12}, "float64") == 5e11
     assert peak_for_dtype(None, "float32") is None
+
+
+def test_timing_options_are_an_option_group_that_validates_into_the_policy() -> None:
+    import argparse
+
+    from accelbench.commands import run_options, timing_options
+    from accelbench.errors import UserError
+
+    assert "accelbench.commands.timing_options" in run_options.groups()
+    parser = argparse.ArgumentParser()
+    timing_options.add_arguments(parser)
+    fields = timing_options.policy_fields(parser.parse_args(["--threads", "2", "--processes", "3"]))
+    assert fields == {"threads": 2, "processes": 3, "contention_threshold": 0.05}
+    assert RunPolicy(**fields).processes == 3
+    for bad in (["--threads", "0"], ["--processes", "x"], ["--contention-threshold", "nan"],
+                ["--contention-threshold", "1"]):
+        with pytest.raises(UserError):
+            timing_options.policy_fields(parser.parse_args(bad))
