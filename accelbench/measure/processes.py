@@ -2,24 +2,29 @@
 
 One process sees one memory layout, one set of JIT decisions, one placement of its threads; a
 difference between two runs can come from any of them. Each worker is a fresh interpreter
-(``multiprocessing`` *spawn*), started one after the other — never two at once, they would
-contend — and it prepares the lowering, uploads the inputs and samples exactly as the parent
+(``python -m accelbench.measure.processes``, so it also works inside daemonic Dask workers, which
+may not fork multiprocessing children), started one after the other — never two at once, they
+would contend — and it prepares the lowering, uploads the inputs and samples exactly as the parent
 would (warm-up, calibration, contention counters, thread limit). The parent pools the samples,
 keeps each worker's median (the record's ``quality.between_process_rel``) and combines the
 counters so that one contended worker makes the pool contended.
 
-The backend, the workload and the policy travel by pickle: a backend holding unpicklable state
-(an open device context) cannot be repeated this way and the record says so.
+The backend, the workload and the policy travel by pickle (with the parent's ``sys.path``, so a
+plugin or test backend imports in the worker); the result comes back in a temporary file, never
+on stdout (lowerings may print). A backend holding unpicklable state cannot be repeated this way
+and the record says so.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import pickle
 import statistics
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from accelbench.backends.base import Backend
@@ -57,7 +62,7 @@ def pool_timings(timings: list[Timing]) -> Timing:
         samples_s=samples,
         iterations=first.iterations,
         stop="; ".join(f"process {i + 1}: {t.stop}" for i, t in enumerate(timings)),
-        method=(f"{method}; {len(timings)} fresh worker processes (spawn), one after another, samples pooled "
+        method=(f"{method}; {len(timings)} fresh worker processes, one after another, samples pooled "
                 f"({len(samples)} samples; iterations/sample per process: {iterations})"),
         contention=combine(contention) if contention else None,
         process_medians_s=[statistics.median(t.samples_s) for t in timings],
@@ -70,7 +75,7 @@ def pool_timings(timings: list[Timing]) -> Timing:
 
 def sample_in_workers(backend: Backend, workload: Workload, batch: int, config: Mapping[str, Any],
                       policy: RunPolicy, seed: int, counters: Callable[[], CounterSource] | None = None) -> Timing:
-    """Sample ``policy.processes`` times, each in a fresh spawned process, and pool the results."""
+    """Sample ``policy.processes`` times, each in a fresh interpreter, and pool the results."""
     one = replace(policy, processes=1)
     # Only a picklable counter source goes to the workers; otherwise each picks the host's default.
     try:
@@ -78,12 +83,32 @@ def sample_in_workers(backend: Backend, workload: Workload, batch: int, config: 
     except (pickle.PicklingError, TypeError, AttributeError):
         counters = None
     try:
-        pickle.dumps((backend, workload))
+        job = pickle.dumps((backend, workload, batch, dict(config), one, seed, counters))
     except (pickle.PicklingError, TypeError, AttributeError) as exc:
         raise RuntimeError(f"--processes: the backend or workload cannot be sent to a worker process ({exc})") from exc
-    context = multiprocessing.get_context("spawn")
     timings: list[Timing] = []
-    for _ in range(policy.processes):
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            timings.append(pool.submit(_worker, backend, workload, batch, dict(config), one, seed, counters).result())
+    with tempfile.TemporaryDirectory(prefix="accelbench-workers-") as tmp:
+        for index in range(policy.processes):
+            result = Path(tmp) / f"worker-{index}.pickle"
+            proc = subprocess.run([sys.executable, "-m", "accelbench.measure.processes", str(result)],
+                                  input=pickle.dumps(list(sys.path)) + job, capture_output=True, check=False)
+            if proc.returncode != 0 or not result.exists():
+                lines = proc.stderr.decode(errors="replace").strip().splitlines() or [f"exit code {proc.returncode}"]
+                raise RuntimeError(f"--processes: worker {index + 1} failed: {lines[-1]}")
+            timings.append(pickle.loads(result.read_bytes()))
     return pool_timings(timings)
+
+
+def _main(result_path: str) -> None:
+    """Worker entry point: read the parent's sys.path and the job from stdin, write the Timing."""
+    stdin = sys.stdin.buffer
+    for entry in reversed(pickle.load(stdin)):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    backend, workload, batch, config, policy, seed, counters = pickle.load(stdin)
+    timing = _worker(backend, workload, batch, config, policy, seed, counters)
+    Path(result_path).write_bytes(pickle.dumps(timing))
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1])

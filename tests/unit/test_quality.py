@@ -139,3 +139,17 @@ def test_too_few_samples_cannot_be_ok() -> None:
 def test_quality_knobs_are_validated(kwargs: dict) -> None:
     with pytest.raises(UserError):
         RunPolicy(**kwargs)
+
+
+def test_the_rusage_fallback_is_named_in_the_record() -> None:
+    import os
+
+    if os.name != "posix":
+        pytest.skip("getrusage is a Unix call")
+    from accelbench.measure.contention import RusageSource
+
+    m = Runner(FAST, "q", counters=RusageSource).measure(FakeBackend(), GEMM, 1)
+    assert m.quality is not None and m.quality.source == "rusage"
+    assert m.quality.run_delay_fraction is not None and m.quality.run_delay_fraction >= 0
+    if m.quality.run_delay_fraction > FAST.contention_threshold:
+        assert m.quality.verdict == "contended"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -120,3 +121,30 @@ def test_timing_options_are_an_option_group_that_validates_into_the_policy() -> 
                 ["--contention-threshold", "1"]):
         with pytest.raises(UserError):
             timing_options.policy_fields(parser.parse_args(bad))
+
+
+class DiesInWorkers(FakeBackend):
+    """Prepares in the parent, fails in any other process."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parent_pid = os.getpid()
+
+    def prepare(self, workload, config):  # type: ignore[no-untyped-def]
+        if os.getpid() != self.parent_pid:
+            raise RuntimeError("device lost in the worker")
+        return super().prepare(workload, config)
+
+
+def test_a_failing_worker_becomes_an_error_record_with_its_reason() -> None:
+    policy = RunPolicy(budget_s=0.02, min_samples=3, warmup_s=0.0, processes=2)
+    m = Runner(policy, "p").measure(DiesInWorkers(), make_workload("gemm", {"m": 4, "n": 4, "k": 4}), 1)
+    assert m.status == "error" and "worker 1 failed" in m.invalid_reason and "device lost" in m.invalid_reason
+
+
+def test_an_unpicklable_backend_cannot_be_repeated_in_processes() -> None:
+    backend = FakeBackend()
+    backend.hook = lambda: None  # type: ignore[attr-defined]
+    policy = RunPolicy(budget_s=0.02, min_samples=3, warmup_s=0.0, processes=2)
+    m = Runner(policy, "p").measure(backend, make_workload("gemm", {"m": 4, "n": 4, "k": 4}), 1)
+    assert m.status == "error" and "cannot be sent to a worker process" in m.invalid_reason
