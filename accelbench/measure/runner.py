@@ -467,7 +467,9 @@ class Runner:
             warm.append(block(1))
             if len(warm) >= 10_000:
                 break
-        per_call_s = sorted(warm)[len(warm) // 2]
+        # A low percentile, not the median: warm-up calls slowed by a neighbour (a thread waiting
+        # for a CPU) must not shrink the iterations per sample below what the timer needs.
+        per_call_s = sorted(warm)[len(warm) // 10]
         # Calibration: enough iterations that the timer's own cost is < max_timer_overhead.
         floor_s = max(timer_overhead_s() / policy.max_timer_overhead, policy.min_sample_s)
         iterations = max(1, math.ceil(floor_s / max(per_call_s, 1e-9)))
