@@ -63,7 +63,7 @@ def _rnn(workload: Workload, device: str) -> Callable[..., Any]:
     with torch.no_grad():
         for name in ("w_ih", "w_hh", "b_ih", "b_hh"):
             getattr(layer, f"{name.replace('w_', 'weight_').replace('b_', 'bias_')}_l0").copy_(weights[name])
-    layer = layer.to(device=device).eval()
+    layer = layer.to(device=device).eval().requires_grad_(False)
     single = workload.timesteps == 1
     lstm = workload.cell == "lstm"
 

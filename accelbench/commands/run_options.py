@@ -18,11 +18,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import accelbench.commands
 from accelbench.measure.runner import PowerHook
+from accelbench.suites import SuiteEntry
 
 
 def groups() -> list[str]:
@@ -45,6 +47,13 @@ class RunSetup:
     backend_variants: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Backends an option adds to the run whatever --backends says (e.g. --model-gpu -> gpu-model).
     extra_backends: list[str] = field(default_factory=list)
+    #: Functions applied to every suite entry before tasks are expanded (e.g. --data feeding models).
+    entry_transforms: list[Callable[[SuiteEntry], SuiteEntry]] = field(default_factory=list)
+
+    def transform_entries(self, entries: list[SuiteEntry]) -> list[SuiteEntry]:
+        for transform in self.entry_transforms:
+            entries = [transform(entry) for entry in entries]
+        return entries
 
     def configs(self) -> list[dict[str, Any]]:
         return [{**self.config, **variant} for variant in self.variants] or [dict(self.config)]

@@ -14,18 +14,28 @@ from accelbench.workload import WEIGHT_SEED, TensorSpec, Workload, check_known, 
 if TYPE_CHECKING:
     import torch
 
+    from accelbench.usermodels.data import Dataset
+
 _BASE_KNOWN = ("model", "dtype", "batch", "rtol")
 
 
 @dataclass(frozen=True, eq=False)
 class ModelWorkload(Workload):
+    """A whole network. With ``dataset`` (the user's ``--data``), inputs are rows of the user's data
+    instead of uniform random values, and accuracy can be measured against its labels."""
+
     kind: str = field(init=False, default="model")
+    dataset: Dataset | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_params(cls, params: dict[str, Any], name: str | None = None) -> ModelWorkload:
         from accelbench.models import MODELS
 
         model = str(params.get("model", ""))
+        if model.startswith("user:"):  # a user's model file, rebuilt from its stored parameters
+            from accelbench.kinds.user_model import UserModelWorkload
+
+            return UserModelWorkload.from_params(params, name)
         if model not in MODELS:
             known = ", ".join(sorted(MODELS))
             raise UserError(f"unknown model {model!r} for parameter `model` (known: {known})")
@@ -67,6 +77,23 @@ class ModelWorkload(Workload):
     @property
     def has_depthwise(self) -> bool:
         return bool(self.spec.depthwise)
+
+    def with_dataset(self, dataset: Dataset) -> ModelWorkload:
+        """This workload fed from ``dataset`` (its content digest joins the parameters, so results
+        on other data never compare silently)."""
+        import dataclasses
+
+        params = {**self.params, "data": str(dataset.path), "data_sha256": dataset.digest, "data_n": dataset.n}
+        return dataclasses.replace(self, params=params, dataset=dataset)
+
+    def make_inputs(self, seed: int, batch: int) -> tuple[np.ndarray, ...]:
+        """Rows of the user's data (drawn with ``seed``) when a dataset is attached, else random."""
+        if self.dataset is None:
+            return super().make_inputs(seed, batch)
+        if batch < 1:
+            raise UserError(f"batch must be a positive integer, got {batch}")
+        rows = np.random.default_rng(seed).integers(0, self.dataset.n, size=batch)
+        return (self.dataset.x[rows].astype(self.np_dtype),)
 
     def module(self) -> torch.nn.Module:
         """The network in eval mode with the workload's dtype; same weights on every call."""

@@ -50,7 +50,8 @@ def count(module: nn.Module, input_shape: tuple[int, ...]) -> tuple[int, int, tu
     def hook(layer: nn.Module, args: Any, out: Any) -> None:
         nonlocal flops
         tensor = out[0] if isinstance(out, tuple) else out
-        flops += _layer_flops(layer, args[0], tensor)
+        if isinstance(tensor, torch.Tensor) and args and isinstance(args[0], torch.Tensor):
+            flops += _layer_flops(layer, args[0], tensor)
 
     leaves = [m for m in module.modules() if m is not module and not list(m.children())]
     handles = [m.register_forward_hook(hook) for m in leaves]
@@ -61,5 +62,12 @@ def count(module: nn.Module, input_shape: tuple[int, ...]) -> tuple[int, int, tu
     finally:
         for handle in handles:
             handle.remove()
+    if flops == 0:  # a graph whose layers are not called as modules (a torch.export program)
+        from torch.utils.flop_counter import FlopCounterMode
+
+        counter = FlopCounterMode(display=False)
+        with counter, torch.no_grad():
+            module(torch.zeros((1, *input_shape), dtype=dtype))
+        flops = int(counter.get_total_flops())
     params = sum(p.numel() for p in module.parameters())
     return flops, params, tuple(out.shape[1:])

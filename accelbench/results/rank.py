@@ -21,8 +21,11 @@ from accelbench.results.record import Measurement
 
 
 def rankable(m: Measurement) -> bool:
-    """True when ``m`` may be ranked, drawn on a front or crossover, or used as a baseline."""
-    return m.status == "ok" and m.latency is not None
+    """True when ``m`` may be ranked, drawn on a front or crossover, or used as a baseline.
+
+    Also false for a result below the user's accuracy floor (``--min-accuracy``)."""
+    below = bool((m.accuracy or {}).get("below_floor"))
+    return m.status == "ok" and m.latency is not None and not below
 
 
 def why_unranked(m: Measurement) -> str:
@@ -33,6 +36,9 @@ def why_unranked(m: Measurement) -> str:
         return "model-only: nothing ran, every figure comes from a model"
     if m.status == "does-not-fit":
         return f"does not fit: {m.invalid_reason}" if m.invalid_reason else "does not fit its part"
+    accuracy = m.accuracy or {}
+    if m.status == "ok" and accuracy.get("below_floor"):
+        return f"accuracy {accuracy.get('value')} below the floor {accuracy.get('min_accuracy')}"
     if m.status == "ok":
         return "no latency figure"
     return f"{m.status}: {m.invalid_reason}" if m.invalid_reason else m.status
