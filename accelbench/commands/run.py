@@ -92,14 +92,16 @@ def build_tasks(args: argparse.Namespace, policy: RunPolicy) -> tuple[list[Task]
     from accelbench.backends.registry import backend_names, parse_backend_list
     from accelbench.config_keys import check_config_keys
     from accelbench.plan import expand
+    from accelbench.plugins import load_plugins
     from accelbench.suites import load_suite, suite_path
     from accelbench.targets import parse_value, resolve
 
+    load_plugins(getattr(args, "plugin", None) or [])  # before backend names are checked
     targets = args.targets or [DEFAULT_TARGET]
     entries = []
     suite_backends: list[str] = []
     for target in targets:
-        entries.extend(resolve(target))
+        entries.extend(resolve(target, weights=getattr(args, "weights", None)))
         if ":" not in target and suite_path(target) is not None:
             suite_backends.extend(load_suite(target).backends or ())
     if args.backends:
@@ -117,6 +119,7 @@ def build_tasks(args: argparse.Namespace, policy: RunPolicy) -> tuple[list[Task]
         setup.config[key.strip()] = parse_value(value)
     check_config_keys(setup.config, backends)
     run_options.apply_all(args, setup)
+    entries = setup.transform_entries(entries)
     backends.extend(name for name in setup.extra_backends if name not in backends)
     tasks = expand(entries, backends, policy.scenario, batches, setup.configs(), setup.backend_configs())
     if not getattr(args, "allow_large", False):

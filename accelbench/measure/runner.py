@@ -254,6 +254,13 @@ class Runner:
         if reason:
             return Measurement(**base, status="invalid", invalid_reason=reason,
                                provenance=provenance, methods=methods)
+        if getattr(workload, "dataset", None) is not None:  # the user's data: accuracy beside speed
+            from accelbench.measure.accuracy import evaluate
+
+            floor = base["config"].get("min_accuracy")
+            base["accuracy"] = evaluate(backend, prepared, workload, batch, floor)  # type: ignore[arg-type]
+            provenance["accuracy"] = provenance.get("error", "measured")
+            methods["accuracy"] = f"{base['accuracy']['n']} rows of --data through the backend, in batches of {batch}"
 
         fit = prepared.fit
         if backend.timing == "modeled":
