@@ -198,6 +198,7 @@ def _median_error(pairs: Iterable[tuple[float, float]]) -> float:
     return statistics.median(errors) if errors else math.inf
 
 
+@cache
 def fit_profile(tool: str) -> dict[str, Any]:
     """The ``[fitted]`` constants of ``tool`` from its ``fit`` rows only (never held-out ones).
 
@@ -243,11 +244,19 @@ def fit_profile(tool: str) -> dict[str, Any]:
                 "latency_cycles_worst"], _number(r["latency_cycles_worst"]) or 0.0) for r in designs)
 
         fitted["extra_dense_cycles"] = overrides["extra_dense_cycles"] = min(range(0, 4), key=lambda e: (lat_err(e), e))
-        for figure, key in (("lut", "lut_scale"), ("ff", "ff_scale")):
-            ratios = [r.reported[figure] / r.modeled[figure] for r in (point_result(d, {**overrides, key: 1.0})
-                                                                         for d in designs)
-                      if r.reported[figure] and r.modeled[figure]]
-            fitted[key] = overrides[key] = round(statistics.median(ratios), 3) if ratios else 1.0
+        # LUT: the per-product term and the RF:1 operand multiplexer, jointly (the reuse-factor sweeps
+        # pin the multiplexer, RF-1 designs the per-product term); unit scale.
+        def lut_err(per: float, mux: float) -> float:
+            knobs = {**overrides, "lut_per_mult": per, "mux_lut_per_bit": mux, "lut_scale": 1.0}
+            return _median_error((point_result(d, knobs).modeled["lut"], _number(d["lut"]) or 0.0) for d in designs)
+
+        per, mux = min(((p / 2, m / 4) for p in range(8, 81, 4) for m in range(1, 17)), key=lambda pm: lut_err(*pm))
+        fitted.update(lut_per_mult=per, mux_lut_per_bit=mux, lut_scale=1.0)
+        overrides.update(lut_per_mult=per, mux_lut_per_bit=mux, lut_scale=1.0)
+        ratios = [r.reported["ff"] / r.modeled["ff"] for r in (point_result(d, {**overrides, "ff_scale": 1.0})
+                                                              for d in designs)
+                  if r.reported["ff"] and r.modeled["ff"]]
+        fitted["ff_scale"] = overrides["ff_scale"] = round(statistics.median(ratios), 3) if ratios else 1.0
         results = [point_result(d, {**overrides, "error": {f: (1.0, 1.0) for f in FIGURES.values()}})
                    for d in designs]
         bands: dict[str, list[float]] = {}

@@ -66,3 +66,14 @@ def test_the_fit_script_prints_fit_and_held_out_errors_per_profile(capsys: pytes
     out = capsys.readouterr().out
     assert "| vitis-hls-2024.1 | latency |" in out and "held-out in range" in out
     assert "| vivado-hls-2020.1 | fit |" in out  # the per-layer mapping table
+
+
+def test_lut_over_the_published_reuse_factor_sweep_has_no_zigzag_and_stays_in_range() -> None:
+    sweep = sorted((int(r["id"].rsplit("rf", 1)[1]), cal.point_result(r)) for r in cal.load_rows()
+                   if r["id"].startswith("tut-jet-dse-zu7ev-rf"))
+    assert [rf for rf, _ in sweep] == [1, 2, 4, 8, 16, 32, 64, 128, 256]
+    luts = [p.modeled["lut"] for _, p in sweep]
+    steps = [b - a for a, b in zip(luts, luts[1:], strict=False)]
+    sign_changes = sum(1 for a, b in zip(steps, steps[1:], strict=False) if a * b < 0)
+    assert luts[1] > luts[0] and sign_changes <= 1, luts  # rises from RF 1 to 2 like the published sweep
+    assert sum(bool(p.covered("lut")) for _, p in sweep) >= 8  # published LUT inside the modeled range
