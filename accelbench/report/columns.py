@@ -17,9 +17,17 @@ WINDOW_MISMATCH = 1.25
 
 @dataclass(frozen=True)
 class Column:
+    """A header, the cell text of a row, whether it is right-aligned, and an optional hover hint (HTML)."""
+
     header: str
     cell: Callable[[Row], str]
     numeric: bool = True
+    hint: Callable[[Row], str] | None = None
+
+
+#: Said once under the legend instead of in every cell.
+ENERGY_NOTE = ("energy/item comes from a sustained power window; when that window ran at another throughput than "
+               "the timed samples, its own throughput is shown beside it (power window: … items/s).")
 
 
 def _figure(value: float | None, text: str, kind: str) -> str:
@@ -49,7 +57,7 @@ def energy(r: Row) -> str:
     text = _figure(r.energy_j_per_item, units.joules(r.energy_j_per_item), r.provenance["energy_j_per_item"])
     window, timed = r.window_throughput_items_s, r.throughput_items_s
     if r.energy_j_per_item is not None and window and timed and max(window / timed, timed / window) > WINDOW_MISMATCH:
-        text += f" (at {units.items_per_s(window)} in the power window)"
+        text += f" (power window: {units.items_per_s(window)})"
     return text
 
 
@@ -69,11 +77,22 @@ def accuracy(r: Row) -> str:
     return r.accuracy + mark(r.provenance["accuracy"]) if r.accuracy else "-"
 
 
+def brief(reason: str, limit: int = 60) -> str:
+    """The first clause of a reason, at most ``limit`` characters (the full text is in the record)."""
+    first = reason.split(";")[0].strip()
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
 def timing(r: Row) -> str:
-    """The timing-quality verdict: 'ok', 'noisy: <reason>', or '-' when the figure was not timed."""
+    """The timing-quality verdict ('ok', 'noisy', 'contended'), or '-' / 'not timed' without one."""
     if not r.verdict:
         return "-" if r.provenance["latency"] == "measured" else "not timed"
-    return f"{r.verdict}: {r.verdict_reason}" if r.verdict != "ok" and r.verdict_reason else r.verdict
+    return r.verdict
+
+
+def timing_reason(r: Row) -> str:
+    """Why the verdict is not ok (first clause), for a hover hint."""
+    return brief(r.verdict_reason, 120) if r.verdict not in ("", "ok") else ""
 
 
 def design(r: Row) -> str:
@@ -91,7 +110,7 @@ RANKED = (
     Column("backend", design, False), Column("batch", lambda r: str(r.batch)), Column("p50", latency_p50),
     Column("p99", latency_p99), Column("throughput", throughput), Column("energy/item", energy),
     Column("power", power), Column("speed-up", speedup), Column("rel. error", error),
-    Column("accuracy", accuracy), Column("timing", timing, False),
+    Column("accuracy", accuracy), Column("timing", timing, False, timing_reason),
 )
 NOT_RANKED = (
     Column("workload", lambda r: r.workload, False), Column("backend", design, False),

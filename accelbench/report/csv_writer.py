@@ -28,7 +28,7 @@ SUMMARY_COLUMNS = ("workload", "metric", "winner", "value", "unit", "provenance"
 RESULT_COLUMNS = ("workload", "backend", "design", "batch", "scenario", "status", "ranked", "latency_p50_s",
                   "latency_p99_s", "throughput_items_s", "energy_j_per_item", "power_w",
                   "power_window_throughput_items_s", "speedup_vs_cpu", "speedup_baseline", "error_rel", "accuracy",
-                  "timing_verdict", "provenance_latency", "provenance_throughput", "provenance_energy",
+                  "timing_verdict", "timing_reason", "provenance_latency", "provenance_throughput", "provenance_energy",
                   "provenance_power", "provenance_error", "why_not_ranked")
 
 
@@ -47,7 +47,8 @@ def _result(r: Row, is_ranked: bool) -> list[Any]:
     p = r.provenance
     return [r.workload, r.backend, r.design, r.batch, r.scenario, r.status, is_ranked, r.latency_p50_s,
             r.latency_p99_s, r.throughput_items_s, r.energy_j_per_item, r.power_w, r.window_throughput_items_s,
-            r.speedup, r.speedup_baseline, r.error_rel, r.accuracy, r.verdict, p["latency"], p["throughput_items_s"],
+            r.speedup, r.speedup_baseline, r.error_rel, r.accuracy, r.verdict, r.verdict_reason, p["latency"],
+            p["throughput_items_s"],
             p["energy_j_per_item"] if r.energy_j_per_item is not None else "",
             p["power_w"] if r.power_w is not None else "", p["error"] if r.error_rel is not None else "", r.reason]
 

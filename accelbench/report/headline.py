@@ -167,7 +167,8 @@ def verdict(workload: str, records: Sequence[Measurement], metric: Metric) -> Ve
                   quality=winner.quality.verdict if winner.quality else "", notes=tuple(notes))
     if len(ordered) > 1:
         runner, runner_value = ordered[1]
-        why = inconclusive_reason(runner, winner, metric.figure)
+        why = inconclusive_reason(runner, winner, metric.figure).split(" (")[0]
+        why = why.replace("baseline", "runner-up").replace("candidate", "winner")
         out = Verdict(workload, metric, out.winner, value, primary, series_label(runner), runner_value, batch,
                       out.quality, why, tuple(notes))
     return out

@@ -6,35 +6,45 @@ Every user-controlled string goes through :func:`html.escape`; SVG text is escap
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from accelbench.report.build import Report
-from accelbench.report.columns import NOT_RANKED, RANKED, Column
+from accelbench.report.columns import ENERGY_NOTE, NOT_RANKED, RANKED, Column
 from accelbench.report.data import Row
 from accelbench.report.headline import METRICS, short
 from accelbench.report.provenance import LEGEND, PLOT_LEGEND
 
+#: The space between a number and its unit ('207 µs'): kept together when a cell wraps.
+_UNIT_SPACE = re.compile(r"(?<=\d) (?=[^\d\s(\[])|(?<=\d [kMGT]) (?=items)")
+
 _STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:1.5em auto;max-width:1180px;color:#222;
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:1.5em auto;max-width:1280px;color:#222;
 padding:0 1em}
 h1{margin-bottom:.2em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.4em 0 1.2em}th,td{border:1px solid #ccc;padding:3px 7px;font-size:13px;
-vertical-align:top}th{background:#eef2f7;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums;
-white-space:nowrap}.legend{background:#f7f7f0;padding:.5em .8em;font-size:13px}
+vertical-align:top}th{background:#eef2f7;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.legend{background:#f7f7f0;padding:.5em .8em;font-size:13px}
 ul.verdict{margin:.3em 0 .8em;padding-left:1.2em}ul.verdict li{margin:.15em 0}
 figure{margin:1em 0}figcaption{font-weight:600;margin-bottom:.3em}figure svg{max-width:100%;height:auto}
 .omitted,.note{color:#666;font-size:13px}.counts{color:#555}.unranked{background:#fbf6ee}
+.scroll{overflow-x:auto}td[title]{text-decoration:underline dotted}
 """
 
 
 def _table(rows: Sequence[Row], columns: Sequence[Column], css: str = "") -> str:
     e = html.escape
     head = "".join(f"<th>{e(c.header)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td{' class=n' if c.numeric else ''}>{e(c.cell(r))}</td>" for c in columns) + "</tr>"
-        for r in rows)
-    return f"<table{f' class={css}' if css else ''}><tr>{head}</tr>{body}</table>"
+    body = "".join("<tr>" + "".join(_cell(c, r) for c in columns) + "</tr>" for r in rows)
+    return f"<div class=scroll><table{f' class={css}' if css else ''}><tr>{head}</tr>{body}</table></div>"
+
+
+def _cell(column: Column, row: Row) -> str:
+    hint = column.hint(row) if column.hint else ""
+    attrs = (" class=n" if column.numeric else "") + (f" title=\"{html.escape(hint)}\"" if hint else "")
+    text = html.escape(column.cell(row))
+    return f"<td{attrs}>{_UNIT_SPACE.sub(chr(0xA0), text) if column.numeric else text}</td>"
 
 
 def render(report: Report) -> str:
@@ -47,7 +57,8 @@ def render(report: Report) -> str:
         f"<title>accelbench report {e(report.run_id)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>accelbench report</h1><p class='counts'>Run <code>{e(report.run_id)}</code> — {e(counts)}</p>",
         f"<p class='legend'>{e(LEGEND)}<br>{e(PLOT_LEGEND)} Model-only and non-fitting designs are never "
-        "ranked: they are listed apart with their reason.</p>",
+        f"ranked: they are listed apart with their reason.<br>{e(ENERGY_NOTE)} timing: the timing-quality "
+        "verdict (hover for the reason); a lead over a noisy or contended timing is called inconclusive.</p>",
     ]
     if report.verdicts:
         parts.append("<h2>At a glance</h2><table><tr><th>workload</th>"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from accelbench.report.build import Report
-from accelbench.report.columns import NOT_RANKED, RANKED, Column
+from accelbench.report.columns import ENERGY_NOTE, NOT_RANKED, RANKED, Column
 from accelbench.report.data import Row
 from accelbench.report.escape import markdown as md
 from accelbench.report.headline import METRICS, short
@@ -29,7 +29,8 @@ def _rows(rows: Sequence[Row], columns: Sequence[Column]) -> list[str]:
 
 def render(report: Report) -> str:
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items()))
-    lines = [f"# accelbench report — run {md(report.run_id)}", "", md(counts), "", md(LEGEND), "", md(PLOT_LEGEND), ""]
+    lines = [f"# accelbench report — run {md(report.run_id)}", "", md(counts), "", md(LEGEND), "", md(PLOT_LEGEND), "",
+             md(ENERGY_NOTE), ""]
     if report.verdicts:
         lines += ["## At a glance", ""]
         lines += _table(["workload", *[m.title for m in METRICS]],
