@@ -19,7 +19,7 @@ BACKEND_KEYS: dict[str, tuple[str, ...]] = {
     "torch_compile": ("cpu-torch", "gpu-torch"),
     "flush_l2": ("gpu-torch", "gpu-cupy"),
     "kernel": ("gpu-cupy",),
-    "gemm_arch": ("gpu-cupy",),
+    "gemm_arch": ("gpu-cupy", "gpu-numba"),
     "fpga_synth": ("fpga-hls4ml",),
     "fpga_cosim": ("fpga-hls4ml",),
     "threads": ("cpu-onnxruntime",),

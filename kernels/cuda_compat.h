@@ -3,8 +3,9 @@
 // CUDA (nvcc, NVRTC): every macro expands to the very tokens the kernels used before, so the PTX
 // for sm_80/sm_90 is unchanged. HIP on AMD (hipcc): the same, but half floats come from
 // <hip/hip_fp16.h>. The HIP CPU runtime (HIP-CPU, used by tests/gpu to run the kernels on CPU
-// threads and check their results) lacks the fast-math intrinsic __expf and declares dynamic
-// shared memory with HIP_DYNAMIC_SHARED instead of `extern __shared__ T x[];`.
+// threads and check their results) lacks the fast-math intrinsic __expf and the __align__
+// specifier, and declares dynamic shared memory with HIP_DYNAMIC_SHARED instead of
+// `extern __shared__ T x[];`.
 #pragma once
 
 #if defined(__HIP_CPU_RT__) || defined(__HIPCC__)
@@ -16,6 +17,9 @@
 #if defined(__HIP_CPU_RT__)
 #define ACCEL_EXPF(x) expf(x)
 #define ACCEL_DYNAMIC_SHARED(type, name) HIP_DYNAMIC_SHARED(type, name)
+#ifndef __align__
+#define __align__(n) __attribute__((aligned(n)))
+#endif
 #else
 #define ACCEL_EXPF(x) __expf(x)
 #define ACCEL_DYNAMIC_SHARED(type, name) extern __shared__ type name[]

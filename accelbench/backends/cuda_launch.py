@@ -24,9 +24,33 @@ MAX_GRID_YZ = 65535
 MAX_BLOCK_THREADS = 1024
 MAX_DYNAMIC_SHARED_BYTES = 48 * 1024
 
-#: kernels/sgemm.cu: a (16, 16) block computes a GEMM_TILE x GEMM_TILE tile of C.
-GEMM_TILE = 64
+#: kernels/sgemm.cu: a (16, 16) block computes a BM x BN tile of C, walking K in slices of BK.
 GEMM_BLOCK = (16, 16, 1)
+
+
+@dataclass(frozen=True)
+class GemmTile:
+    """One size of kernels/sgemm.cu: C tile ``bm`` x ``bn`` per block, K slice ``bk`` (elements)."""
+
+    bm: int
+    bn: int
+    bk: int
+
+    @property
+    def suffix(self) -> str:
+        return f"{self.bm}x{self.bn}x{self.bk}"
+
+
+#: The size per architecture (compute capability major.minor as "80", "90"): see kernels/sgemm.cu.
+GEMM_TILES: dict[str, GemmTile] = {"80": GemmTile(128, 128, 8), "90": GemmTile(128, 128, 16)}
+
+
+def gemm_tile_for(arch: str) -> GemmTile:
+    """The sgemm size for compute capability ``arch`` ("80", "86", "90", ...): sm_90's from 9.0 up,
+    sm_80's below (the kernel uses nothing newer than sm_70)."""
+    if not arch.isdigit() or len(arch) < 2:
+        raise ValueError(f"compute capability must be digits like '80' or '90', got {arch!r}")
+    return GEMM_TILES["90"] if int(arch[:-1]) >= 9 else GEMM_TILES["80"]
 #: kernels/conv2d.cu and kernels/rnn_cell.cu: one thread per output element, 1-D blocks.
 CONV_THREADS = 256
 CELL_THREADS = 256
@@ -76,16 +100,18 @@ def _i32(*values: int) -> tuple[np.int32, ...]:
     return tuple(np.int32(v) for v in values)
 
 
-def sgemm(a: Any, b: Any, c: Any) -> Launch:
-    """C[i] = A[i] @ B: a (batch, m, k) and b (k, n) both float32 or both float16, c (batch, m, n) float32."""
+def sgemm(a: Any, b: Any, c: Any, arch: str) -> Launch:
+    """C[i] = A[i] @ B: a (batch, m, k) and b (k, n) both float32 or both float16, c (batch, m, n) float32,
+    with the tile sized for compute capability ``arch`` (:func:`gemm_tile_for`)."""
     batch, m, k = a.shape
     n = b.shape[1]
     dtype = np.dtype(a.dtype).name
     _expect("a", a, (batch, m, k), ("float32", "float16"))
     _expect("b", b, (k, n), (dtype,))
     _expect("c", c, (batch, m, n), ("float32",))
-    kernel = "sgemm_f16_f32acc" if dtype == "float16" else "sgemm_f32"
-    grid = (ceil_div(n, GEMM_TILE), ceil_div(m, GEMM_TILE), batch)
+    tile = gemm_tile_for(arch)
+    kernel = f"sgemm_f16_f32acc_{tile.suffix}" if dtype == "float16" else f"sgemm_f32_{tile.suffix}"
+    grid = (ceil_div(n, tile.bn), ceil_div(m, tile.bm), batch)
     return Launch("sgemm.cu", kernel, grid, GEMM_BLOCK, 0, (a, b, c, *_i32(m, n, k)))
 
 

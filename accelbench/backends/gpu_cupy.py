@@ -2,7 +2,9 @@
 
 Config ``kernel``: ``library`` (default: cuBLAS GEMM, im2col + cuBLAS conv2d, cuBLAS + element-wise
 cell) or ``custom`` (the tiled SGEMM, the direct conv2d and the fused cell kernels of
-kernels/*.cu). CUDA-event timing; ``flush_l2`` clears the L2 cache before every timed sample.
+kernels/*.cu); ``gemm_arch`` (``80`` or ``90``) forces the SGEMM size of that architecture instead
+of the device's own (to compare both on one GPU). CUDA-event timing; ``flush_l2`` clears the L2
+cache before every timed sample.
 
 The custom path is written against an array module ``xp`` and a launcher: on a GPU they are CuPy
 and :func:`launch_on_gpu`; tests/gpu/test_kernels_hip_cpu.py passes NumPy and a HIP-CPU launcher,
@@ -42,6 +44,13 @@ def _module(name: str) -> Any:
     return cupy.RawModule(code=(kernels / name).read_text(), options=("-std=c++17", f"-I{kernels}"))
 
 
+def device_arch() -> str:
+    """Compute capability of the current CUDA device, e.g. "80" or "90"."""
+    import cupy
+
+    return str(cupy.cuda.Device().compute_capability)
+
+
 def launch_on_gpu(launch: Launch) -> None:
     """Launch on the current CUDA device (asynchronous, on the current stream)."""
     function = _module(launch.source).get_function(launch.kernel)
@@ -59,8 +68,9 @@ def device_weights(xp: Any, workload: Workload) -> dict[str, Any]:
     return weights
 
 
-def custom_gemm(xp: Any, launch: Launcher, workload: GemmWorkload, a: Any, b: Any) -> Any:
-    """kernels/sgemm.cu on ``a`` (the input as uploaded) and ``b`` (from :func:`device_weights`).
+def custom_gemm(xp: Any, launch: Launcher, workload: GemmWorkload, a: Any, b: Any, arch: str) -> Any:
+    """kernels/sgemm.cu, sized for compute capability ``arch``, on ``a`` (the input as uploaded) and
+    ``b`` (from :func:`device_weights`).
 
     float16 inputs go to the kernel as they are (float32 accumulation); other dtypes through float32.
     """
@@ -68,7 +78,7 @@ def custom_gemm(xp: Any, launch: Launcher, workload: GemmWorkload, a: Any, b: An
     if workload.dtype != "float16":
         a_op, b = a_op.astype(xp.float32, copy=False), b.astype(xp.float32, copy=False)
     out = xp.empty((a_op.shape[0], workload.m, workload.n), dtype=xp.float32)
-    launch(cuda_launch.sgemm(a_op, b, out))
+    launch(cuda_launch.sgemm(a_op, b, out, arch))
     return out.astype(workload.np_dtype, copy=False)
 
 
@@ -144,11 +154,12 @@ def _library_cell(workload: RnnStepWorkload, w: Mapping[str, Any]) -> Callable[.
     return call
 
 
-def _custom(workload: Workload, w: Mapping[str, Any]) -> Callable[..., Any]:
+def _custom(workload: Workload, w: Mapping[str, Any], config: Mapping[str, Any]) -> Callable[..., Any]:
     import cupy
 
     if isinstance(workload, GemmWorkload):
-        return lambda a: custom_gemm(cupy, launch_on_gpu, workload, a, w["b"])
+        arch = str(config.get("gemm_arch") or device_arch())
+        return lambda a: custom_gemm(cupy, launch_on_gpu, workload, a, w["b"], arch)
     if isinstance(workload, Conv2dWorkload):
         return lambda x: custom_conv2d(cupy, launch_on_gpu, workload, x, w["w"])
     assert isinstance(workload, RnnStepWorkload)
@@ -174,7 +185,13 @@ def _lower(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepa
     if config.get("flush_l2"):
         l2_bytes = cupy.cuda.runtime.getDeviceProperties(0)["l2CacheSize"]
         flush = cupy.empty(2 * l2_bytes // 4, dtype=cupy.float32)
-    call = _custom(workload, weights) if kernel == "custom" else _LIBRARY[workload.kind](workload, weights)
+    gemm_arch = config.get("gemm_arch")
+    if gemm_arch is not None and str(gemm_arch) not in cuda_launch.GEMM_TILES:
+        from accelbench.errors import UserError
+
+        raise UserError(f"gpu-cupy config `gemm_arch` must be one of {', '.join(cuda_launch.GEMM_TILES)}, "
+                        f"got {gemm_arch!r}")
+    call = _custom(workload, weights, config) if kernel == "custom" else _LIBRARY[workload.kind](workload, weights)
     notes = [f"{kernel} kernels" + (" (kernels/*.cu via RawModule)" if kernel == "custom" else " (cuBLAS)")]
     handle = {"w": weights, "kernel": kernel, "flush": flush}
     return Prepared(workload, config, handle=handle, notes=notes, call=call)

@@ -1,4 +1,8 @@
-"""gpu-numba: hand-written numba.cuda kernels (tiled GEMM, direct conv2d, fused cell step), CUDA-event timing."""
+"""gpu-numba: hand-written numba.cuda kernels (tiled GEMM, direct conv2d, fused cell step), CUDA-event timing.
+
+Config ``gemm_arch`` (``80`` or ``90``) forces the GEMM sizing of that architecture instead of the
+device's own (to compare both on one GPU, and to check both on the CUDA simulator).
+"""
 
 from __future__ import annotations
 
@@ -46,11 +50,16 @@ def _lower_gemm(backend: Any, workload: Workload, config: Mapping[str, Any]) -> 
     from accelbench.backends.numba_cuda_kernels import gemm
 
     assert isinstance(workload, GemmWorkload)
+    arch = config.get("gemm_arch")
+    if arch is not None and str(arch) not in gemm.BK_FOR_ARCH:
+        from accelbench.errors import UserError
+
+        raise UserError(f"gpu-numba config `gemm_arch` must be one of {', '.join(gemm.BK_FOR_ARCH)}, got {arch!r}")
     w = _device_weights(workload)
 
     def call(a: Any) -> Any:
         out = cuda.device_array((a.shape[0], a.shape[1], workload.n), dtype=np.float32)
-        gemm.launch_gemm(a, w["b"], out)
+        gemm.launch_gemm(a, w["b"], out, None if arch is None else str(arch))
         return out
 
     return Prepared(workload, config, handle=w, notes=["numba.cuda kernels"], call=call)

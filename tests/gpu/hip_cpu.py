@@ -35,7 +35,7 @@ ENV_VAR = "ACCELBENCH_HIP_CPU"
 CXXFLAGS = ("-std=c++17", "-O1", "-fPIC", "-w", "-pthread")
 LIBS = ("-ltbb", "-lpthread")
 
-_ENTRY = re.compile(r'extern\s+"C"\s+__global__\s+void\s+(\w+)\s*\(([^)]*)\)', re.S)
+_ENTRY = re.compile(r'extern\s+"C"\s+__global__\s+void\s+(?:__launch_bounds__\([^)]*\)\s+)?(\w+)\s*\(([^)]*)\)', re.S)
 #: C parameter type -> the NumPy dtype an array argument must have (None: an int scalar).
 _C_TYPES: dict[str, str | None] = {"float*": "float32", "__half*": "float16", "int": None}
 

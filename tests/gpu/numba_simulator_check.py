@@ -17,15 +17,17 @@ from tests.gpu.sim_cases import CASES, Case, assert_matches
 
 pytestmark = pytest.mark.skipif(os.environ.get("NUMBA_ENABLE_CUDASIM") != "1", reason="needs NUMBA_ENABLE_CUDASIM=1")
 
-NUMBA_CASES = [case for case in CASES if NumbaCudaBackend().supports(case.workload()).ok]
+#: The cases gpu-numba lowers (float32); the GEMM ones once per architecture sizing.
+NUMBA_CASES = [(case, arch) for case in CASES if NumbaCudaBackend().supports(case.workload()).ok
+               for arch in (("80", "90") if case.kind == "gemm" else ("80",))]
 
 
-@pytest.mark.parametrize("case", NUMBA_CASES, ids=[case.name for case in NUMBA_CASES])
-def test_numba_cuda_kernel_matches_float64_reference(case: Case) -> None:
+@pytest.mark.parametrize(("case", "arch"), NUMBA_CASES, ids=[f"{case.name}-sm{arch}" for case, arch in NUMBA_CASES])
+def test_numba_cuda_kernel_matches_float64_reference(case: Case, arch: str) -> None:
     backend = NumbaCudaBackend()
     assert not backend.available().ok and "simulator" in backend.available().reason  # never timed
     workload = case.workload()
-    prepared = backend.prepare(workload, {})
+    prepared = backend.prepare(workload, {"gemm_arch": arch} if case.kind == "gemm" else {})
     inputs = workload.make_inputs(seed=7, batch=case.batch)
     out = backend.download(prepared, backend.run(prepared, backend.upload(prepared, inputs)))
     assert_matches(out, workload.reference(inputs))

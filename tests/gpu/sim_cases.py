@@ -2,10 +2,11 @@
 
 Used by tests/gpu/test_kernels_hip_cpu.py (kernels/*.cu on CPU threads with HIP-CPU) and by
 tests/gpu/numba_simulator_check.py (the numba.cuda kernels on Numba's CUDA simulator). Shapes are
-chosen against the largest tiles in use (128x128 for kernels/sgemm.cu, 64x64 for the numba GEMM,
-256-thread blocks for the element-wise kernels): full tiles, ragged edges in every dimension alone
-and together, batch > 1, transposed operands, strides and asymmetric padding for conv2d, every
-RNN cell, float16 inputs where a kernel takes them. Kept small: the simulator runs each CUDA
+chosen against the tiles in use (128x128 with K slices of 8 or 16 for kernels/sgemm.cu, 64x64 for
+the numba GEMM, 256-thread blocks for the element-wise kernels): full tiles, ragged edges in every
+dimension alone and together, row lengths that are and are not multiples of 4 (sgemm's vectorised
+and element-wise loads), batch > 1, transposed operands, strides and asymmetric padding for conv2d,
+every RNN cell, float16 inputs where a kernel takes them. Kept small: the simulator runs each CUDA
 thread in Python.
 """
 
@@ -41,6 +42,7 @@ CASES: tuple[Case, ...] = (
     Case("gemm-ragged-k", "gemm", {"m": 64, "n": 64, "k": 21}),
     Case("gemm-1x1x1", "gemm", {"m": 1, "n": 1, "k": 1}),
     Case("gemm-transposed-batch2", "gemm", {"m": 5, "n": 3, "k": 40, "trans_a": True, "trans_b": True}, batch=2),
+    Case("gemm-float16-full-tiles-batch2", "gemm", {"m": 128, "n": 128, "k": 32, "dtype": "float16"}, batch=2),
     Case("gemm-float16-ragged-batch2", "gemm", {"m": 70, "n": 90, "k": 33, "dtype": "float16"}, batch=2),
     Case("conv2d-3x3-pad1", "conv2d", {"c": 2, "h": 7, "w": 6, "k": 3, "r": 3, "s": 3, "pad": 1}),
     Case("conv2d-stride2-3x2-batch2", "conv2d", {"c": 1, "h": 9, "w": 9, "k": 2, "r": 3, "s": 2, "stride": 2}, batch=2),

@@ -12,28 +12,38 @@ def arrays(*shapes: tuple[int, ...], dtype: str = "float32") -> list[np.ndarray]
     return [np.zeros(shape, dtype=dtype) for shape in shapes]
 
 
-def test_gemm_grid_covers_every_row_and_column_of_c() -> None:
+@pytest.mark.parametrize("arch", ["80", "90"])
+def test_gemm_grid_covers_every_row_and_column_of_c(arch: str) -> None:
     a, b = arrays((3, 129, 7), (7, 65))
-    launch = cuda_launch.sgemm(a, b, np.zeros((3, 129, 65), np.float32))
-    tile = cuda_launch.GEMM_TILE
-    assert launch.grid == (-(-65 // tile), -(-129 // tile), 3)
-    assert launch.grid[0] * tile >= 65 and launch.grid[1] * tile >= 129
+    launch = cuda_launch.sgemm(a, b, np.zeros((3, 129, 65), np.float32), arch)
+    tile = cuda_launch.GEMM_TILES[arch]
+    assert launch.grid == (-(-65 // tile.bn), -(-129 // tile.bm), 3)
+    assert launch.grid[0] * tile.bn >= 65 and launch.grid[1] * tile.bm >= 129
+    assert launch.kernel == f"sgemm_f32_{tile.bm}x{tile.bn}x{tile.bk}"
     assert [int(v) for v in launch.args[3:]] == [129, 65, 7]
     assert all(isinstance(v, np.int32) for v in launch.args[3:])
 
 
 def test_float16_operands_pick_the_float32_accumulating_kernel() -> None:
     a, b = arrays((1, 4, 4), (4, 4), dtype="float16")
-    assert cuda_launch.sgemm(a, b, np.zeros((1, 4, 4), np.float32)).kernel == "sgemm_f16_f32acc"
+    assert cuda_launch.sgemm(a, b, np.zeros((1, 4, 4), np.float32), "80").kernel.startswith("sgemm_f16_f32acc_")
+
+
+def test_each_compute_capability_gets_its_architecture_size() -> None:
+    assert cuda_launch.gemm_tile_for("86") == cuda_launch.GEMM_TILES["80"]
+    assert cuda_launch.gemm_tile_for("90") == cuda_launch.gemm_tile_for("100") == cuda_launch.GEMM_TILES["90"]
+    assert cuda_launch.GEMM_TILES["80"] != cuda_launch.GEMM_TILES["90"]
+    with pytest.raises(ValueError, match="compute capability"):
+        cuda_launch.gemm_tile_for("sm_90")
 
 
 def test_mismatched_shapes_and_dtypes_are_refused() -> None:
     a, b = arrays((1, 4, 5), (4, 4))
     with pytest.raises(ValueError, match="b has shape"):
-        cuda_launch.sgemm(a, b, np.zeros((1, 4, 4), np.float32))
+        cuda_launch.sgemm(a, b, np.zeros((1, 4, 4), np.float32), "80")
     a16, b32 = np.zeros((1, 4, 4), np.float16), np.zeros((4, 4), np.float32)
     with pytest.raises(ValueError, match="dtype"):
-        cuda_launch.sgemm(a16, b32, np.zeros((1, 4, 4), np.float32))
+        cuda_launch.sgemm(a16, b32, np.zeros((1, 4, 4), np.float32), "80")
 
 
 def test_conv_stages_the_whole_filter_of_one_channel_in_dynamic_shared_memory() -> None:

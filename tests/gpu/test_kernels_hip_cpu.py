@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from accelbench.backends import gpu_cupy
+from accelbench.backends.cuda_compile import ARCHS
 from accelbench.backends.cuda_launch import Launch
 from accelbench.locate import data_dir
 from accelbench.workload import Workload
@@ -42,36 +43,56 @@ def numpy_cupy() -> types.ModuleType:
     return fake
 
 
-def run_custom(workload: Workload, inputs: tuple[np.ndarray, ...], launch: Callable[[Launch], None]) -> np.ndarray:
-    """gpu-cupy's own custom lowering (prepare, then run) with NumPy arrays and ``launch`` as the executor."""
+def run_custom(workload: Workload, inputs: tuple[np.ndarray, ...], launch: Callable[[Launch], None],
+               arch: str = "80") -> np.ndarray:
+    """gpu-cupy's own custom lowering (prepare, then run) with NumPy arrays and ``launch`` as the
+    executor, on a device of compute capability ``arch``."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(sys.modules, "cupy", numpy_cupy())
         patch.setattr(gpu_cupy, "launch_on_gpu", launch)
+        patch.setattr(gpu_cupy, "device_arch", lambda: arch)
         backend = gpu_cupy.CupyBackend()
         prepared = backend.prepare(workload, {"kernel": "custom"})
         return np.asarray(backend.run(prepared, inputs))
 
 
-def launches_of(case: Case) -> list[Launch]:
-    """The launches gpu-cupy makes for ``case`` (recorded, not run)."""
+def launches_of(case: Case, arch: str = "80") -> list[Launch]:
+    """The launches gpu-cupy makes for ``case`` on an sm_``arch`` device (recorded, not run)."""
     workload = case.workload()
     recorded: list[Launch] = []
-    run_custom(workload, workload.make_inputs(seed=1, batch=case.batch), recorded.append)
+    run_custom(workload, workload.make_inputs(seed=1, batch=case.batch), recorded.append, arch)
     return recorded
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_cuda_kernel_matches_float64_reference_on_cpu_threads(kernels: hip_cpu.Kernels, case: Case) -> None:
+#: Every case once; the GEMM cases once per architecture size of kernels/sgemm.cu.
+ARCH_CASES = [(case, arch) for case in CASES for arch in (ARCHS if case.kind == "gemm" else ARCHS[:1])]
+
+
+@pytest.mark.parametrize(("case", "arch"), ARCH_CASES, ids=[f"{case.name}-sm{arch}" for case, arch in ARCH_CASES])
+def test_cuda_kernel_matches_float64_reference_on_cpu_threads(kernels: hip_cpu.Kernels, case: Case, arch: str) -> None:
     workload = case.workload()
     inputs = workload.make_inputs(seed=11, batch=case.batch)
-    assert_matches(run_custom(workload, inputs, kernels.launch), workload.reference(inputs))
+    assert_matches(run_custom(workload, inputs, kernels.launch, arch), workload.reference(inputs))
 
 
 def test_the_cases_launch_every_kernel_in_kernels_cu() -> None:
-    launched = {launch.kernel for case in CASES for launch in launches_of(case)}
+    launched = {launch.kernel for case, arch in ARCH_CASES for launch in launches_of(case, arch)}
     defined = {e.name for src in data_dir("kernels").glob("*.cu") for e in hip_cpu.entry_points(src)}
-    assert defined >= {"sgemm_f32", "sgemm_f16_f32acc", "conv2d_nchw_f32", "lstm_cell", "gru_cell", "vanilla_cell"}
+    assert {"conv2d_nchw_f32", "lstm_cell", "gru_cell", "vanilla_cell"} < defined
+    assert {f"sgemm_{t}_{s}" for t in ("f32", "f16_f32acc") for s in ("128x128x8", "128x128x16")} < defined
     assert launched == defined
+
+
+def test_some_cases_reach_the_vectorised_and_some_the_element_wise_gemm_loads() -> None:
+    """sgemm loads 4-element vectors when a row's length is a multiple of 4 and the array is 16-byte aligned."""
+    paths = set()
+    for case in CASES:
+        for launch in launches_of(case):
+            if launch.kernel.startswith("sgemm"):
+                a, b, _, _, n, k = launch.args
+                paths.add(("a", k % 4 == 0 and a.ctypes.data % 16 == 0))
+                paths.add(("b", n % 4 == 0 and b.ctypes.data % 16 == 0))
+    assert paths == {("a", True), ("a", False), ("b", True), ("b", False)}
 
 
 def test_a_grid_that_misses_the_last_tile_is_caught(kernels: hip_cpu.Kernels) -> None:
