@@ -97,6 +97,9 @@ def load(source: ModelSource) -> tuple[nn.Module, tuple[int, ...]]:
         return _load_py(source)
     if source.format == "pt2":
         return _load_pt2(source)
+    if source.format == "qonnx":
+        raise UserError(f"{source.path.name} is a QONNX model (Quant nodes): accelbench does not lower QONNX "
+                        "yet; export the float model to ONNX, or see docs/your-model.md")
     from accelbench.usermodels.onnx_chain import load_onnx
 
     return load_onnx(source.path)
