@@ -8,7 +8,7 @@ another worker (up to ``distributed.scheduler.allowed-failures``); a task that k
 workers ends as KilledWorker and is stored as ``error``, and the sweep goes on.
 
 Timing never overlaps on one host (issue 13): a task whose backend is timed by a clock (host or
-device timing) holds the host's timing lock (:mod:`accelbench.pytest_support.hostlock`, an
+device timing) holds the host's timing lock (:mod:`accelbench.measure.hostlock`, an
 ``flock`` the operating system releases if the worker dies) for its whole measurement, whatever
 ``--workers`` says; tasks with modeled timing (hls4ml C simulation and compilation) do not take
 it and run in parallel. The same lock serialises pytest-xdist workers, so a sweep and a test
@@ -68,7 +68,7 @@ def timing_turn(timing: str) -> Iterator[float | None]:
     if timing == "modeled":
         yield None
         return
-    from accelbench.pytest_support.hostlock import host_timing_lock
+    from accelbench.measure.hostlock import host_timing_lock
 
     with host_timing_lock() as waited_s:
         yield waited_s

@@ -62,7 +62,7 @@ def make_measure(request: pytest.FixtureRequest, state: SessionState) -> Callabl
     from accelbench.measure.policy import RunPolicy
     from accelbench.measure.runner import Runner
     from accelbench.pytest_plugin import DEFAULT_BUDGET_S
-    from accelbench.pytest_support.hostlock import host_timing_lock
+    from accelbench.measure.hostlock import host_timing_lock
 
     text = request.config.getoption("accel_budget_s", None)
     budget = float(text) if text else DEFAULT_BUDGET_S  # validated in pytest_configure

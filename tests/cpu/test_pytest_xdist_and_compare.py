@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from accelbench.pytest_support.hostlock import host_timing_lock, lock_path, try_lock
+from accelbench.measure.hostlock import host_timing_lock, lock_path, try_lock
 from accelbench.results.store import open_store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ def test_the_host_lock_excludes_another_process(tmp_path: Path) -> None:
     path = tmp_path / "host.lock"
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
-         "from accelbench.pytest_support.hostlock import host_timing_lock\n"
+         "from accelbench.measure.hostlock import host_timing_lock\n"
          f"with host_timing_lock(Path({str(path)!r})):\n    print('held', flush=True)\n    sys.stdin.read()\n"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
     )

@@ -21,7 +21,7 @@ from accelbench.executors.dask import execute_dask, timing_turn
 from accelbench.kinds import make_workload
 from accelbench.measure.policy import RunPolicy
 from accelbench.plan import Task
-from accelbench.pytest_support.hostlock import try_lock
+from accelbench.measure.hostlock import try_lock
 
 POLICY = RunPolicy(budget_s=0.1, min_samples=5, warmup_s=0.0, seed=7)
 
