@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,8 @@ def parse_positive_float(text: str, flag: str) -> float:
         value = float(text)
     except ValueError:
         raise UserError(f"{flag} expects a number, got {text!r}") from None
-    if not value > 0 or value != value:
-        raise UserError(f"{flag} must be > 0, got {text!r}")
+    if not 0 < value < math.inf:  # also refuses nan
+        raise UserError(f"{flag} must be a finite number > 0, got {text!r}")
     return value
 
 

@@ -104,13 +104,13 @@ def build_tasks(args: argparse.Namespace, policy: RunPolicy) -> tuple[list[Task]
         entries.extend(resolve(target, weights=getattr(args, "weights", None)))
         if ":" not in target and suite_path(target) is not None:
             suite_backends.extend(load_suite(target).backends or ())
-    if args.backends:
+    if args.backends is not None:  # an empty --backends '' is a mistake, not 'all'
         backends = parse_backend_list(args.backends)
     elif suite_backends:
         backends = list(dict.fromkeys(suite_backends))
     else:
         backends = backend_names()
-    batches = parse_int_list(args.batch, "--batch") if args.batch else None
+    batches = parse_int_list(args.batch, "--batch") if args.batch is not None else None
     setup = run_options.RunSetup()
     for item in args.config:
         key, sep, value = item.partition("=")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 from accelbench.commands.common import add_json, add_store, print_json, stderr
 from accelbench.commands.run import add_run_arguments, build_policy, build_tasks, progress_line
 from accelbench.errors import UserError
+
+SWEEP_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 def register(sub: Any) -> None:
@@ -51,6 +54,8 @@ def main(args: argparse.Namespace) -> int:
             raise UserError(f"--workers expects a positive integer, got {workers}")
     if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://")):
         raise UserError(f"--scheduler expects tcp://HOST:PORT or tls://HOST:PORT, got {args.scheduler!r}")
+    if args.sweep_id is not None and not SWEEP_ID.fullmatch(args.sweep_id):
+        raise UserError(f"--sweep-id must be 1-128 letters, digits or . _ : -, got {args.sweep_id[:80]!r}")
     policy = build_policy(args)
     tasks, setup = build_tasks(args, policy)
     sweep_id = args.sweep_id or default_sweep_id(tasks, policy)

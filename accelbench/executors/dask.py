@@ -137,6 +137,8 @@ def execute_dask(
 
 #: Seconds to wait for a --scheduler to answer before giving up.
 CONNECT_TIMEOUT_S = 5.0
+#: Seconds to wait for a --scheduler to have at least one worker.
+WORKERS_TIMEOUT_S = 30.0
 
 
 def connect(scheduler: str | None, workers: int | None, timeout_s: float = CONNECT_TIMEOUT_S) -> tuple[Any, Any]:
@@ -153,10 +155,17 @@ def connect(scheduler: str | None, workers: int | None, timeout_s: float = CONNE
 
     if scheduler:
         try:
-            return Client(scheduler, timeout=f"{timeout_s}s"), None
+            client = Client(scheduler, timeout=f"{timeout_s}s")
         except (OSError, TimeoutError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise UserError(f"cannot reach the Dask scheduler {scheduler} within {timeout_s:g} s: {reason}") from None
+        try:
+            client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
+        except (OSError, TimeoutError):
+            client.close()
+            raise UserError(f"the Dask scheduler {scheduler} has no worker (waited {WORKERS_TIMEOUT_S:g} s): start one "
+                            f"with `dask worker {scheduler}`") from None
+        return client, None
     cluster = LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True, host="127.0.0.1",
                            dashboard_address=None, resources={"TIMING": 1, "HLS": 1})
     return Client(cluster), cluster

@@ -175,3 +175,25 @@ def test_a_store_name_longer_than_the_file_system_allows_is_one_line(
     store = tmp_path / ("s" * 300 + ".duckdb")
     code, err = _main(capsys, "run", SMALL, "--backends", "cpu-numpy", "--no-power", "--store", str(store))
     assert code == 2 and len(err.strip().splitlines()) == 1 and "too long" in err.lower(), err
+
+
+# -- empty and infinite flag values ------------------------------------------------------------
+@pytest.mark.parametrize("argv,needle", [
+    (["--budget-s", "inf"], "--budget-s must be a finite number > 0"),
+    (["--budget-s", "nan"], "--budget-s must be a finite number > 0"),
+    (["--noise", "inf"], "--noise must be a finite number > 0"),
+    (["--batch", ""], "--batch expects"),
+    (["--backends", ""], "--backends needs at least one backend name"),
+])
+def test_an_empty_or_infinite_value_is_not_taken_as_the_default(
+    argv: list[str], needle: str, fake_backends: list[str], store_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = _refused(capsys, store_path, "run", SMALL, *(["--backends", "fake"] if "--backends" not in argv else []), *argv)
+    assert needle in line
+
+
+@pytest.mark.parametrize("sweep_id", ["", "a b", "x" * 129, "../../etc"])
+def test_a_malformed_sweep_id_is_refused(
+    sweep_id: str, fake_backends: list[str], store_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "--sweep-id must be" in _refused(capsys, store_path, "sweep", SMALL, "--backends", "fake", "--sweep-id", sweep_id)
