@@ -15,13 +15,15 @@ import re
 from typing import Any
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~])")
-_MD_LINE_START = re.compile(r"^(\s*)([#+\-=>])")
-_MD_ORDERED = re.compile(r"^(\s*\d+)([.)])")
+_MD_LINE_START = re.compile(r"^(\s*)(>|[#+\-=](?=[\s#+\-=]|$))")
+_MD_ORDERED = re.compile(r"^(\s*\d+)([.)])(?=\s|$)")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def markdown(text: object) -> str:
     """``text`` safe to place in Markdown (inline or in a table cell): HTML and Markdown escaped."""
+    if text == "-":
+        return "-"  # the "no figure" cell: inside a table row, never a list marker
     escaped = html.escape(str(text), quote=True)
     escaped = _MD_SPECIAL.sub(r"\\\1", escaped.replace("\n", " ").replace("\r", " "))
     escaped = _MD_LINE_START.sub(lambda match: match.group(1) + "\\" + match.group(2), escaped)

@@ -41,7 +41,7 @@ def test_markdown_escapes_html_and_markdown_in_names(tmp_path: Path) -> None:
 
 def test_markdown_escape_keeps_table_cells_and_lines_intact() -> None:
     assert markdown("a|b") == r"a\|b" and "\n" not in markdown("a\nb")
-    assert markdown("# title").startswith("\\#") and markdown("- item").startswith("\\-")
+    assert markdown("# title").startswith("\\#") and markdown("- item").startswith("\\-") and markdown("1.5 µs") == "1.5 µs"
 
 
 @pytest.mark.parametrize("formula", FORMULAS)
