@@ -29,7 +29,8 @@ def main(args: argparse.Namespace) -> int:
                 print_json(runs)
             else:
                 for run in runs:
-                    print(f"{run['run_id']}  {run['status']:<11} {run['started_at']}  {run['stored']:>5} stored  {run['command']}")
+                    print(f"{run['run_id']}  {run['status']:<11} {run['started_at']}  {run['stored']:>5} stored  "
+                          f"{run['command']}")
             return 0
         run_id = store.resolve_run(args.run)
         records = store.measurements(run_id)
