@@ -30,8 +30,9 @@ from accelbench.measure.callable import time_callable
 from accelbench.measure.policy import RunPolicy
 
 
-def accelbench_median_s(fn, budget_s: float) -> float:  # type: ignore[no-untyped-def]
-    timing = time_callable(fn, RunPolicy(budget_s=budget_s, target_rel_noise=0.005, min_samples=20))
+def accelbench_median_s(fn, args: tuple, budget_s: float) -> float:  # type: ignore[no-untyped-def]
+    """fn and args handed apart, as a backend's lowering hands Prepared.call and its inputs."""
+    timing = time_callable(fn, RunPolicy(budget_s=budget_s, target_rel_noise=0.005, min_samples=20), args=args)
     return float(np.median(timing.samples_s))
 
 
@@ -51,17 +52,17 @@ def main() -> None:
     a, b = torch.randn(256, 256), torch.randn(256, 256)
     x, y = np.random.rand(1000), np.random.rand(1000)
     cases = {
-        "torch.mm 256x256x256": (lambda: torch.mm(a, b), "torch.mm(a, b)", {"torch": torch, "a": a, "b": b}),
-        "numpy add 1,000 elements": (lambda: np.add(x, y), "np.add(x, y)", {"np": np, "x": x, "y": y}),
+        "torch.mm 256x256x256": (torch.mm, (a, b), "torch.mm(a, b)", {"torch": torch, "a": a, "b": b}),
+        "numpy add 1,000 elements": (np.add, (x, y), "np.add(x, y)", {"np": np, "x": x, "y": y}),
     }
     print(f"{threads} intra-op thread(s) on both sides; {args.rounds} alternating rounds of {args.budget_s:g} s each\n")
     print("| operation | accelbench median | torch.utils.benchmark median | ratio | within 5 % |")
     print("|---|---|---|---|---|")
     with threadpool_limits(limits=threads):
-        for label, (fn, stmt, env) in cases.items():
+        for label, (fn, fn_args, stmt, env) in cases.items():
             ours, theirs = [], []
             for _ in range(args.rounds):  # alternate so both timers see the same machine state
-                ours.append(accelbench_median_s(fn, args.budget_s))
+                ours.append(accelbench_median_s(fn, fn_args, args.budget_s))
                 theirs.append(torch_median_s(stmt, env, args.budget_s, threads))
             o, t = statistics.median(ours), statistics.median(theirs)
             print(f"| {label} | {o * 1e6:.3f} µs | {t * 1e6:.3f} µs | {o / t:.3f} | {'yes' if abs(o / t - 1) <= 0.05 else 'no'} |")
@@ -70,7 +71,7 @@ def main() -> None:
     noop = time_callable(lambda: None, RunPolicy())
     per_call_s = float(np.median(noop.samples_s))
     # Overhead between samples at the default policy: sampling wall time minus time inside blocks.
-    timing = time_callable(lambda: np.add(x, y), RunPolicy())
+    timing = time_callable(np.add, RunPolicy(), args=(x, y))
     between_s = (timing.sampling_s - timing.inside_s) / max(timing.blocks, 1)
     print()
     print("| runner overhead (default policy) | value |")
