@@ -110,9 +110,9 @@ def build_key(root: Path) -> str:
     digest = hashlib.sha256(" ".join(CXXFLAGS + LIBS).encode())
     for path in sorted(data_dir("kernels").iterdir()):
         digest.update(path.name.encode() + path.read_bytes())
-    for path in sorted((root / "include").rglob("*")):
-        if path.is_file():
-            digest.update(str(path.relative_to(root)).encode() + str(path.stat().st_size).encode())
+    for path in sorted([*(root / "include").rglob("*"), *(root / "src" / "include").rglob("*")]):
+        if path.is_file():  # include/hip/*.h pull in src/include/hip/detail/*
+            digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -140,6 +140,9 @@ def build(root: Path, cache_dir: Path) -> Path:
         subprocess.run(["g++", "-shared", *CXXFLAGS, *map(str, objects), "-o", str(partial), *LIBS],
                        check=True, capture_output=True, text=True, timeout=300)
         os.replace(partial, target)  # atomic: concurrent sessions never load a half-written file
+    for stale in cache_dir.glob("kernels-*.so"):  # builds of older sources
+        if stale != target:
+            stale.unlink(missing_ok=True)
     return target
 
 
