@@ -55,7 +55,8 @@ class BoardClient:
         self.host, self.port = parse_address(address)
         self.token = token
         self.timeout_s = timeout_s
-        self.limits = limits or Limits(max_payload_bytes=2**31)
+        # replies may be large: rail power samples travel in the (authenticated) header
+        self.limits = limits or Limits(max_header_bytes=16 * 2**20, max_payload_bytes=2**31)
         self.tls = client_context(ca) if ca else None
         self._sock: socket.socket | None = None
         self._nonce = b""
@@ -74,7 +75,7 @@ class BoardClient:
             if self.tls is not None:
                 sock = self.tls.wrap_socket(sock, server_hostname=self.host)
             send_plain(sock, {"protocol": PROTOCOL, "version": VERSION, "op": "challenge"}, deadline)
-            reply = read_plain(Reader(sock), deadline, self.limits.max_header_bytes)
+            reply = read_plain(Reader(sock), deadline, 64 * 1024)
         except ssl.SSLError as exc:
             sock.close()
             hint = ("check --board-ca and the agent's --tls-cert" if self.tls else

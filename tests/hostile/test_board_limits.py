@@ -173,17 +173,28 @@ def test_the_client_refuses_a_payload_over_the_agents_limit_before_sending(tmp_p
 
 
 def test_an_emulation_bundle_cannot_lift_build_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ACCELBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    """The design is built with the agent's limits whatever emulation.json says (the build itself is stubbed)."""
+    from accelbench.backends.fpga_hls4ml import Hls4mlBackend
+
+    built_with: list[dict[str, object]] = []
+
+    def record(self: Hls4mlBackend, workload: object, config: dict[str, object]) -> None:
+        built_with.append(dict(config))
+        raise ValueError("build stubbed by the test")
+
+    monkeypatch.setattr(Hls4mlBackend, "prepare", record)
     design = DesignLimits(build_timeout_s=300.0, build_memory_gb=7.5)
     with in_process_agent(tmp_path / "bundles", AgentSettings(design=design)) as agent:
-        client = BoardClient(agent.address, TOKEN, timeout_s=600)
+        client = BoardClient(agent.address, TOKEN, timeout_s=60)
         files = emulation_bundle("gemm", {"m": 1, "n": 4, "k": 4}, "gemm", {
-            "build_timeout_s": 1e9, "build_memory_gb": 1e6, "model_only_max_mults": 10**12}, {"output_size": 4})
+            "build_timeout_s": 1e9, "build_memory_gb": 1e6, "model_only_max_mults": 10**12, "reuse_factor": 2},
+            {"output_size": 4})
         digest = bundle_hash(files)
         client.ensure_bundle(files, digest)
-        info = client.load(digest)
-    assert info["limits"] == {"model_only_max_mults": 16_384, "build_timeout_s": 300.0, "build_memory_gb": 7.5}
-    assert info["ignored_limits"] == ["build_memory_gb", "build_timeout_s", "model_only_max_mults"]
+        with pytest.raises(BoardError, match="build stubbed"):
+            client.load(digest)
+    assert built_with == [{"reuse_factor": 2, "model_only_max_mults": 16_384, "build_timeout_s": 300.0,
+                           "build_memory_gb": 7.5}]
 
 
 @pytest.mark.parametrize(
@@ -211,3 +222,11 @@ def test_run_inputs_over_the_array_limits_are_refused(tmp_path: Path) -> None:
         client = BoardClient(agent.address, TOKEN, timeout_s=30)
         with pytest.raises(BoardError, match="exceeds the limits"):
             client.run(bundle_hash(files), [np.zeros((4, 8), dtype=np.float32)])
+
+
+def test_emulation_config_keeps_design_keys_and_reports_ignored_limits() -> None:
+    from accelbench.board.bundle import emulation_config
+
+    config, ignored = emulation_config({"clock_ns": 5, "build_memory_gb": 1e6}, DesignLimits())
+    assert config == {"clock_ns": 5, "model_only_max_mults": 16_384, "build_timeout_s": 900.0, "build_memory_gb": 8.0}
+    assert ignored == ["build_memory_gb"]
