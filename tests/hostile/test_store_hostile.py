@@ -38,6 +38,7 @@ def stored(fake_backends: list[str], store_path: Path, capsys: pytest.CaptureFix
 
 
 # -- unusable store paths ------------------------------------------------------------------
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs Linux's /proc (where nothing can be created)")
 def test_a_store_under_proc_is_one_line() -> None:
     one_line_error(cli("run", "gemm:m=8,n=8,k=8", "--backends", "cpu-numpy", "--no-power",
                        "--store", "/proc/nope/s.duckdb"), "/proc/nope")
