@@ -24,7 +24,7 @@ def markdown(text: object) -> str:
     """``text`` safe to place in Markdown (inline or in a table cell): HTML and Markdown escaped."""
     if text == "-":
         return "-"  # the "no figure" cell: inside a table row, never a list marker
-    escaped = html.escape(str(text), quote=True)
+    escaped = html.escape(str(text), quote=False)
     escaped = _MD_SPECIAL.sub(r"\\\1", escaped.replace("\n", " ").replace("\r", " "))
     escaped = _MD_LINE_START.sub(lambda match: match.group(1) + "\\" + match.group(2), escaped)
     return _MD_ORDERED.sub(lambda match: match.group(1) + "\\" + match.group(2), escaped)

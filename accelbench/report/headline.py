@@ -1,4 +1,5 @@
-"""The per-workload verdict: fastest (p50 latency), highest throughput, lowest energy per item (pure).
+"""The per-workload verdict: fastest (p50 latency), highest throughput, lowest energy per item and,
+for server-scenario runs, the highest VALID rate (pure).
 
 Each verdict names the winner, its value in human units, the ratio to the runner-up (the best
 other backend/design) and provenance marks. The rule, written once here:
@@ -28,7 +29,8 @@ from accelbench.report.data import (
     ranked,
     series_label,
 )
-from accelbench.report.units import items_per_s, joules, ratio, seconds
+from accelbench.report.server import max_valid_qps
+from accelbench.report.units import items_per_s, joules, rate, ratio, seconds
 from accelbench.results.rank import inconclusive_reason
 from accelbench.results.record import Measurement
 
@@ -44,6 +46,8 @@ class Metric:
     lower_is_better: bool
     human: Callable[[float | None], str]
     si_unit: str
+    #: Left out of a workload's verdict when no record of it has the figure (e.g. server runs only).
+    optional: bool = False
 
 
 def _p50(m: Measurement) -> float | None:
@@ -60,6 +64,8 @@ METRICS: tuple[Metric, ...] = (
            False, items_per_s, "items/s"),
     Metric("energy_per_item", "lowest energy per item", "energy_j_per_item",
            lambda m: _positive(m.energy_j_per_item), True, joules, "J"),
+    Metric("max_valid_qps", "highest VALID server rate", "latency", max_valid_qps, False,
+           lambda v: rate(v, "queries/s"), "queries/s", optional=True),
 )
 
 
@@ -176,7 +182,8 @@ def verdict(workload: str, records: Sequence[Measurement], metric: Metric) -> Ve
 
 def verdicts(records: Sequence[Measurement]) -> dict[str, list[Verdict]]:
     """workload -> one verdict per metric (in :data:`METRICS` order), workloads in first-seen order."""
-    return {workload: [verdict(workload, group, metric) for metric in METRICS]
+    return {workload: [verdict(workload, group, metric) for metric in METRICS
+                       if not metric.optional or any(metric.value(m) is not None for m in group)]
             for workload, group in by_workload(records).items()
             if any(m.latency is not None for m in group)}
 
@@ -188,3 +195,13 @@ def short(v: Verdict) -> str:
     lead = f" ({ratio(v.ratio)})" if v.ratio is not None else ""
     caveat = " inconclusive" if v.inconclusive else ""
     return f"{v.winner} {v.metric.human(v.value)}{provenance.mark(v.provenance)}{lead}{caveat}"
+
+
+def glance(found: dict[str, list[Verdict]]) -> tuple[list[str], list[list[str]]]:
+    """The 'at a glance' table: metric titles present in any workload, then one row per workload."""
+    keys = [m for m in METRICS if any(v.metric.key == m.key for vs in found.values() for v in vs)]
+    rows = []
+    for workload, vs in found.items():
+        by_key = {v.metric.key: v for v in vs}
+        rows.append([workload, *[short(by_key[m.key]) if m.key in by_key else "-" for m in keys]])
+    return [m.title for m in keys], rows

@@ -13,7 +13,7 @@ from pathlib import Path
 from accelbench.report.build import Report
 from accelbench.report.columns import ENERGY_NOTE, NOT_RANKED, RANKED, Column
 from accelbench.report.data import Row
-from accelbench.report.headline import METRICS, short
+from accelbench.report.headline import glance
 from accelbench.report.provenance import LEGEND, PLOT_LEGEND
 
 #: The space between a number and its unit ('207 µs'): kept together when a cell wraps.
@@ -61,10 +61,10 @@ def render(report: Report) -> str:
         "verdict (hover for the reason); a lead over a noisy or contended timing is called inconclusive.</p>",
     ]
     if report.verdicts:
+        titles, glance_rows = glance(report.verdicts)
         parts.append("<h2>At a glance</h2><table><tr><th>workload</th>"
-                     + "".join(f"<th>{e(m.title)}</th>" for m in METRICS) + "</tr>")
-        for workload, found in report.verdicts.items():
-            parts.append(f"<tr><td>{e(workload)}</td>" + "".join(f"<td>{e(short(v))}</td>" for v in found) + "</tr>")
+                     + "".join(f"<th>{e(title)}</th>" for title in titles) + "</tr>")
+        parts += ["<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>" for row in glance_rows]
         parts.append("</table><p class='note'>The ratio in brackets is the winner's lead over the runner-up. "
                      "summary.csv has the same verdicts.</p>")
     for workload, found in report.verdicts.items():

@@ -13,7 +13,7 @@ from accelbench.report.build import Report
 from accelbench.report.columns import ENERGY_NOTE, NOT_RANKED, RANKED, Column
 from accelbench.report.data import Row
 from accelbench.report.escape import markdown as md
-from accelbench.report.headline import METRICS, short
+from accelbench.report.headline import glance
 from accelbench.report.provenance import LEGEND, PLOT_LEGEND
 
 
@@ -33,8 +33,8 @@ def render(report: Report) -> str:
              md(ENERGY_NOTE), ""]
     if report.verdicts:
         lines += ["## At a glance", ""]
-        lines += _table(["workload", *[m.title for m in METRICS]],
-                        [[w, *[short(v) for v in found]] for w, found in report.verdicts.items()])
+        titles, glance_rows = glance(report.verdicts)
+        lines += _table(["workload", *titles], glance_rows)
     for workload, found in report.verdicts.items():
         lines += [f"## {md(workload)}", "", *[f"- {md(v.text())}" for v in found], ""]
         rows = report.ranked.get(workload, [])

@@ -51,15 +51,20 @@ def seconds(value_s: float | None) -> str:
 
 
 def rate(value: float | None, unit: str) -> str:
-    """A per-second figure with k/M/G/T prefixes: '4.83 k' + unit ('items/s', 'FLOP/s', 'B/s')."""
-    return scaled(value, unit, _LARGE)
+    """A per-second figure with k/M/G/T prefixes: '3 GFLOP/s', '4.83 k items/s' (a word unit is spaced)."""
+    if _missing(value):
+        return "-"
+    assert value is not None
+    for prefix, scale in _LARGE:
+        if abs(value) >= scale or scale == 1.0:
+            gap = " " if prefix and unit[:1].islower() else ""
+            return f"{_digits(value / scale)} {prefix}{gap}{unit}"
+    return "-"
 
 
 def items_per_s(value: float | None) -> str:
     """Throughput: '4.83 k items/s', '1.5 M items/s', '12 items/s'."""
-    text = rate(value, "items/s")
-    return text if text == "-" else text.replace(" kitems", " k items").replace(" Mitems", " M items").replace(
-        " Gitems", " G items").replace(" Titems", " T items")
+    return rate(value, "items/s")
 
 
 def watts(value_w: float | None) -> str:

@@ -13,7 +13,8 @@ from accelbench.report.plots import (
     pareto,
     precision_error,
     roofline,
+    server_load,
     throughput,
 )
 
-PLOTS = (latency, throughput, energy, pareto, roofline, fpga_resources, precision_error)
+PLOTS = (latency, throughput, energy, pareto, server_load, roofline, fpga_resources, precision_error)

@@ -58,6 +58,8 @@ def figure(panels: int = 1, width_in: float = 7.5, panel_height_in: float = 3.4,
 
     cols = 1 if panels == 1 else columns
     rows = (panels + cols - 1) // cols
+    if panels == 1 and columns > 1:
+        width_in = min(width_in, 6.0)  # a lone panel of a grid is as wide as one cell, not the page
     fig = Figure(figsize=(width_in, panel_height_in * rows), layout="constrained")
     axes = [fig.add_subplot(rows, cols, i + 1) for i in range(panels)]
     return fig, axes
