@@ -117,7 +117,14 @@ def stored_run(
     origin: dict[str, Any] | None = None,
     heartbeat_s: float = HEARTBEAT_S,
 ) -> Iterator[None]:
-    """Begin ``run_id`` in ``store``, keep its heartbeat, and finish it however the block ends."""
+    """Begin ``run_id`` in ``store``, keep its heartbeat, and finish it however the block ends.
+
+    ``origin`` defaults to the commit recorded in ``environment["git"]`` (host and PID are always
+    this process's unless ``origin`` says otherwise).
+    """
+    if origin is None:
+        git = environment.get("git") or {}
+        origin = {"commit_id": git.get("commit") or None, "dirty": git.get("dirty") if git.get("commit") else None}
     store.begin_run(run_id, command, environment, now_iso(), origin)
     heartbeat = Heartbeat(store, run_id, heartbeat_s)
     status = "interrupted"

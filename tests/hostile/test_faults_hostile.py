@@ -171,3 +171,13 @@ def test_signal_handlers_are_restored_after_a_run(store_path: Path) -> None:
     with open_store(store_path) as store, lifecycle.stored_run(store, "r1", "test", {}):
         assert signal.getsignal(signal.SIGTERM) is not before
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_run_records_where_it_ran_and_the_commit(store_path: Path) -> None:
+    environment = {"git": {"commit": "abc123", "dirty": True}}
+    with open_store(store_path) as store:
+        with lifecycle.stored_run(store, "r1", "test", environment):
+            pass
+        run = store.run_info("r1")
+    assert run["host"] == socket.gethostname() and run["pid"] == os.getpid() and run["heartbeat_at"]
+    assert run["commit_id"] == "abc123" and run["dirty"] is True
