@@ -9,8 +9,8 @@ other backend/design) and provenance marks. The rule, written once here:
   to a measurement (the verdict then says so). A faster figure of another class, or of a model-only
   or non-fitting design, is named in the verdict's notes — "fpga-hls4ml 1.3 µsᵐ is modeled and does
   not fit — not ranked" — and never wins;
-* latency is compared at one batch size (the smallest the workload was run at); throughput and
-  energy per item over every batch;
+* latency is compared at one batch size (the smallest the workload was run at) and one scenario
+  (single-stream when there is one); throughput and energy per item over every batch;
 * a lead whose timings are noisy or contended is called inconclusive (rank.inconclusive_reason).
 """
 
@@ -144,9 +144,12 @@ def verdict(workload: str, records: Sequence[Measurement], metric: Metric) -> Ve
     lower = metric.lower_is_better
     scored = [(m, v) for m in ranked(records) if (v := metric.value(m)) is not None]
     batch: int | None = None
-    if metric.figure == "latency" and scored:
-        batch = min(m.batch for m, _ in scored)
-        scored = [(m, v) for m, v in scored if m.batch == batch]
+    scenario: str | None = None
+    if metric.key == "latency_p50" and scored:
+        scenarios = {m.scenario for m, _ in scored}
+        scenario = "single-stream" if "single-stream" in scenarios else sorted(scenarios)[0]
+        batch = min(m.batch for m, _ in scored if m.scenario == scenario)
+        scored = [(m, v) for m, v in scored if m.batch == batch and m.scenario == scenario]
     classes = {provenance.of(m, metric.figure) for m, _ in scored}
     primary = "measured" if "measured" in classes else min(classes, key=provenance.ORDER.index, default="")
     field_ = [pair for pair in scored if provenance.of(pair[0], metric.figure) == primary]
@@ -160,7 +163,8 @@ def verdict(workload: str, records: Sequence[Measurement], metric: Metric) -> Ve
             notes.append(f"{series_label(m)} {metric.human(value)}{provenance.mark(kind)} is {kind} — "
                          f"not ranked against {primary}")
     unranked = [(m, v) for m in [*not_ranked(records), *modeled_devices(records)]
-                if (v := metric.value(m)) is not None and (batch is None or m.batch == batch)]
+                if (v := metric.value(m)) is not None and (batch is None or m.batch == batch)
+                and (scenario is None or m.scenario == scenario)]
     for m, value in _best_per_label(unranked, lower)[:3]:
         if _beats(value, winner_value, lower):
             kind = provenance.of(m, metric.figure)
