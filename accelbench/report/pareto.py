@@ -1,4 +1,4 @@
-"""Pareto fronts per workload: latency vs energy per inference, and FPGA latency vs resource use (pure).
+"""Pareto fronts per workload: latency vs energy per inference (pure).
 
 A front keeps the points no other point beats on both axes (both minimised). Only ranked records
 (:func:`accelbench.report.data.ranked`) are points: a model-only or non-fitting design is never on
@@ -54,26 +54,4 @@ def latency_energy(records: Sequence[Measurement]) -> dict[str, list[Point]]:
             continue
         kind = provenance.combine((provenance.of(m, "latency"), provenance.of(m, "energy_j_per_item")))
         out[m.workload].append(Point(m.latency.p50_s, m.energy_j_per_item, f"{series_label(m)} b{m.batch}", kind))
-    return dict(out)
-
-
-def utilisation_percent(m: Measurement) -> float | None:
-    """The FPGA design's largest resource utilisation (% of the part: DSP, LUT, FF or BRAM)."""
-    used = (m.fpga or {}).get("utilisation")
-    if not isinstance(used, dict) or not used:
-        return None
-    values = [float(v) for v in used.values() if isinstance(v, int | float)]
-    return max(values) if values else None
-
-
-def latency_resources(records: Sequence[Measurement]) -> dict[str, list[Point]]:
-    """workload -> FPGA points (x = latency p50 in s, y = largest resource utilisation in %)."""
-    out: dict[str, list[Point]] = defaultdict(list)
-    for m in ranked(records):
-        share = utilisation_percent(m)
-        if m.latency is None or share is None or share <= 0 or m.latency.p50_s <= 0:
-            continue
-        # Utilisation comes from the analytical model unless a vendor report replaced it.
-        kind = provenance.combine((provenance.of(m, "latency"), m.provenance.get("fpga.utilisation", "modeled")))
-        out[m.workload].append(Point(m.latency.p50_s, share, f"{series_label(m)} b{m.batch}", kind))
     return dict(out)
