@@ -83,8 +83,8 @@ def parse_batches(value: Any, where: str) -> tuple[int, ...]:
     items = value if isinstance(value, list) else [value]
     out: list[int] = []
     for item in items:
-        if isinstance(item, bool) or not isinstance(item, int) or item < 1:
-            raise UserError(f"{where}: batch sizes must be positive integers, got {item!r}")
+        if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= 2**63 - 1:
+            raise UserError(f"{where}: batch sizes must be integers from 1 to 2**63 - 1, got {item!r}")
         out.append(item)
     if not out:
         raise UserError(f"{where}: empty list of batch sizes")

@@ -12,6 +12,9 @@ from typing import Any
 from accelbench.errors import UserError
 from accelbench.results.store import DEFAULT_STORE
 
+#: Largest count the store can hold (DuckDB BIGINT).
+INT64_MAX = 2**63 - 1
+
 
 def add_store(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -35,6 +38,8 @@ def parse_int_list(text: str, flag: str) -> list[int]:
             raise UserError(f"{flag} expects comma-separated positive integers, got {part!r}") from None
         if value < 1:
             raise UserError(f"{flag} values must be >= 1, got {value}")
+        if value > INT64_MAX:  # the store keeps counts as BIGINT
+            raise UserError(f"{flag} values must be <= {INT64_MAX}, got {value}")
         out.append(value)
     return out
 

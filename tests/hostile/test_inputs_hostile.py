@@ -197,3 +197,19 @@ def test_a_malformed_sweep_id_is_refused(
     sweep_id: str, fake_backends: list[str], store_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert "--sweep-id must be" in _refused(capsys, store_path, "sweep", SMALL, "--backends", "fake", "--sweep-id", sweep_id)
+
+
+@pytest.mark.parametrize("batch", ["9223372036854775808", "99999999999999999999"])
+def test_a_batch_the_store_cannot_hold_is_refused_even_with_allow_large(
+    batch: str, fake_backends: list[str], store_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = _refused(capsys, store_path, "run", SMALL, "--backends", "fake", "--batch", batch, "--allow-large")
+    assert "--batch values must be <= 9223372036854775807" in line
+
+
+def test_a_suite_batch_the_store_cannot_hold_is_refused(tmp_path: Path, store_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    suite = tmp_path / "huge.toml"
+    suite.write_text('[[workload]]\nname = "w"\nkind = "gemm"\nm = 8\nn = 8\nk = 8\nbatches = [99999999999999999999]\n')
+    line = _refused(capsys, store_path, "run", str(suite), "--backends", "cpu-numpy", "--allow-large")
+    assert "batch sizes must be integers from 1 to 2**63 - 1" in line
