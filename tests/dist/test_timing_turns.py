@@ -41,6 +41,7 @@ def client(lock_dir: Path) -> Iterator[Client]:
     register_backend("fake-interval-modeled", "tests.dist.interval_fake:ModeledIntervalFake")
     with LocalCluster(n_workers=3, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
                       resources={"TIMING": 1, "HLS": 1}) as cluster, Client(cluster) as c:
+        c.wait_for_workers(3, timeout=120)
         yield c
     unregister_backend("fake-interval")
     unregister_backend("fake-interval-modeled")
