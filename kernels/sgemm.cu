@@ -28,11 +28,13 @@
 #define PAD 4
 
 __device__ __forceinline__ void load4(const float* p, float v[4]) {
+    ACCEL_CHECK_ALIGNED(p, 16);
     const float4 q = *reinterpret_cast<const float4*>(p);
     v[0] = q.x; v[1] = q.y; v[2] = q.z; v[3] = q.w;
 }
 
 __device__ __forceinline__ void load4(const __half* p, float v[4]) {
+    ACCEL_CHECK_ALIGNED(p, 8);
     const __half2* q = reinterpret_cast<const __half2*>(p);
     const float2 lo = __half22float2(q[0]), hi = __half22float2(q[1]);
     v[0] = lo.x; v[1] = lo.y; v[2] = hi.x; v[3] = hi.y;

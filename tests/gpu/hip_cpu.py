@@ -35,6 +35,9 @@ ENV_VAR = "ACCELBENCH_HIP_CPU"
 CXXFLAGS = ("-std=c++17", "-O1", "-fPIC", "-w", "-pthread")
 LIBS = ("-ltbb", "-lpthread")
 
+#: Status a wrapper returns when a kernel issued a vector load from a misaligned address
+#: (kernels/cuda_compat.h: a GPU would fault, a CPU would not notice).
+MISALIGNED = 9001
 _ENTRY = re.compile(r'extern\s+"C"\s+__global__\s+void\s+(?:__launch_bounds__\([^)]*\)\s+)?(\w+)\s*\(([^)]*)\)', re.S)
 #: C parameter type -> the NumPy dtype an array argument must have (None: an int scalar).
 _C_TYPES: dict[str, str | None] = {"float*": "float32", "__half*": "float16", "int": None}
@@ -88,7 +91,7 @@ def entry_points(source: Path) -> list[Entry]:
 
 def wrapper_source(source: Path) -> str:
     """A translation unit: HIP-CPU, the kernel source, and a ``run_<kernel>`` C function per kernel."""
-    lines = ["#include <hip/hip_runtime.h>", f'#include "{source}"', ""]
+    lines = ["#include <hip/hip_runtime.h>", f'#include "{source}"', f"#define MISALIGNED {MISALIGNED}", ""]
     for entry in entry_points(source):
         params = ", ".join(f"{'__half*' if t == '__half*' else t} {n}" for t, n in entry.params)
         names = ", ".join(n for _, n in entry.params)
@@ -98,6 +101,7 @@ def wrapper_source(source: Path) -> str:
             f"    hipLaunchKernelGGL({entry.name}, dim3(gx, gy, gz), dim3(bx, by, bz), shared, 0, {names});",
             "    hipError_t launched = hipGetLastError();",
             "    hipError_t done = hipDeviceSynchronize();",
+            "    if (accel_misaligned_loads.exchange(0)) return MISALIGNED;",
             "    return launched != hipSuccess ? int(launched) : int(done);",
             "}",
             "",
@@ -176,6 +180,8 @@ class Kernels:
         function = getattr(self.library, f"run_{launch.kernel}")
         function.restype = ctypes.c_int
         status = function(*(ctypes.c_uint(v) for v in (*launch.grid, *launch.block, launch.shared_mem_bytes)), *c_args)
+        if status == MISALIGNED:
+            raise RuntimeError(f"{launch.kernel} issued a vector load from a misaligned address (a GPU would fault)")
         if status != 0:
             raise RuntimeError(f"{launch.kernel} failed on HIP-CPU with hipError {status}")
 

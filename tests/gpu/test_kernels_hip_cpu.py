@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from accelbench.backends import gpu_cupy
+from accelbench.backends import cuda_launch, gpu_cupy
 from accelbench.backends.cuda_compile import ARCHS
 from accelbench.backends.cuda_launch import Launch
 from accelbench.locate import data_dir
@@ -93,6 +93,22 @@ def test_some_cases_reach_the_vectorised_and_some_the_element_wise_gemm_loads() 
                 paths.add(("a", k % 4 == 0 and a.ctypes.data % 16 == 0))
                 paths.add(("b", n % 4 == 0 and b.ctypes.data % 16 == 0))
     assert paths == {("a", True), ("a", False), ("b", True), ("b", False)}
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_sgemm_is_right_on_operands_that_are_not_16_byte_aligned(kernels: hip_cpu.Kernels, arch: str) -> None:
+    """Row lengths allow vector loads but the pointers do not: the element-wise path must be taken."""
+    case = next(c for c in CASES if c.name == "gemm-full-tiles")
+    workload = case.workload()
+    (a,) = workload.make_inputs(seed=5, batch=2)
+    b = np.asarray(workload.weights()["b"], dtype=np.float32)
+    a_off = np.empty(a.size + 1, np.float32)[1:].reshape(a.shape)  # 4 bytes past an aligned start
+    b_off = np.empty(b.size + 1, np.float32)[1:].reshape(b.shape)
+    a_off[...], b_off[...] = a, b
+    assert a_off.ctypes.data % 16 and b_off.ctypes.data % 16
+    out = np.full(workload.output_shape(2), np.nan, np.float32)
+    kernels.launch(cuda_launch.sgemm(a_off, b_off, out, arch))
+    assert_matches(out, workload.reference((a,)))
 
 
 def test_a_grid_that_misses_the_last_tile_is_caught(kernels: hip_cpu.Kernels) -> None:
