@@ -29,6 +29,7 @@ GOAL_MEDIAN = 0.30
 GOAL_INSIDE = 0.80
 GOAL_KINDS = ("gemm", "conv")
 BEGIN, END = "<!-- gpu-model-fit:begin -->", "<!-- gpu-model-fit:end -->"
+CATALOG_BEGIN, CATALOG_END = "<!-- gpu-model-catalog:begin -->", "<!-- gpu-model-catalog:end -->"
 
 
 def score_table(scores: list[Score]) -> list[str]:
@@ -81,35 +82,62 @@ def cross_validation(samples: list[Sample]) -> list[str]:
     return lines
 
 
-def write_docs(text: str, path: Path = DOCS) -> None:
-    doc = path.read_text()
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
+def catalog_table() -> str:
+    """The catalog as a Markdown table (units of catalog.toml; citations stay in the file)."""
+    from accelbench.gpumodel.catalog import load_catalog
+
+    lines = ["| key | device | arch | SMs | boost MHz | FP32 TFLOP/s | FP16 TFLOP/s | tensor FP16 | TF32 | "
+             "int8 TOP/s | GB/s | L2 MiB | TDP W | DeepBench |", "|---|" + "---|" * 13]
+    for g in load_catalog().gpus:
+        lines.append(f"| {g.key} | {g.name} | {g.arch} | {g.sms} | {g.boost_clock_mhz:g} | {g.fp32_tflops:g} | "
+                     f"{g.fp16_tflops:g} | {g.tensor_fp16_tflops:g} | {g.tf32_tflops:g} | {g.int8_tops:g} | "
+                     f"{g.bandwidth_gbs:g} | {g.l2_mib:g} | {g.tdp_w:g} | {'yes' if g.deepbench else '-'} |")
+    return "\n".join(lines)
+
+
+def _replace(doc: str, begin: str, end: str, text: str, path: Path) -> str:
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     if not pattern.search(doc):
-        raise SystemExit(f"{path} has no {BEGIN} ... {END} block to replace")
-    path.write_text(pattern.sub(lambda _: f"{BEGIN}\n{text}\n{END}", doc))
+        raise SystemExit(f"{path} has no {begin} ... {end} block to replace")
+    return pattern.sub(lambda _: f"{begin}\n{text}\n{end}", doc)
+
+
+def write_docs(text: str, path: Path = DOCS) -> None:
+    doc = _replace(path.read_text(), BEGIN, END, text, path)
+    path.write_text(_replace(doc, CATALOG_BEGIN, CATALOG_END, catalog_table(), path))
+
+
+def run(held_out: tuple[str, ...] = HELD_OUT, max_nfev: int = 200, cv: bool = False) -> tuple[FitResult, list[Score], str]:
+    """The fit, the pooled held-out scores and the printed text (what ``main`` prints)."""
+    samples, skipped = load_samples()
+    unknown = sorted(set(held_out) - {s.device for s in samples})
+    if unknown:
+        raise SystemExit(f"--held-out: no DeepBench rows for {', '.join(unknown)}")
+    result = run_fit(samples, held_out=held_out, max_nfev=max_nfev)
+    summary = held_out_summary(result, samples)
+    lines = report(result, summary)
+    if skipped:
+        lines += ["", "Rows left out: " + "; ".join(f"{why} ({n})" for why, n in skipped.items())]
+    if cv:
+        lines += ["", "**Leave-one-device-out** (one fit per device, that device unseen)", "",
+                  *cross_validation(samples)]
+    return result, summary, "\n".join(lines)
+
+
+def goal_met(summary: list[Score]) -> bool:
+    """Held-out median error and share inside the range within the goal for GEMM and conv."""
+    return all(s.median_rel <= GOAL_MEDIAN and s.inside >= GOAL_INSIDE for s in summary if s.kind in GOAL_KINDS)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--held-out", default=",".join(HELD_OUT), help="catalog keys kept out of the fit")
     parser.add_argument("--write", action="store_true", help="write fitted.toml and the docs table")
     parser.add_argument("--cv", action="store_true", help="also leave each device out in turn")
     parser.add_argument("--max-nfev", type=int, default=200, help="function evaluations of the fit")
     args = parser.parse_args(argv)
-    samples, skipped = load_samples()
     held_out = tuple(part.strip() for part in args.held_out.split(",") if part.strip())
-    unknown = sorted(set(held_out) - {s.device for s in samples})
-    if unknown:
-        parser.error(f"--held-out: no DeepBench rows for {', '.join(unknown)}")
-    result = run_fit(samples, held_out=held_out, max_nfev=args.max_nfev)
-    summary = held_out_summary(result, samples)
-    lines = report(result, summary)
-    if skipped:
-        lines += ["", "Rows left out: " + "; ".join(f"{why} ({n})" for why, n in skipped.items())]
-    if args.cv:
-        lines += ["", "**Leave-one-device-out** (one fit per device, that device unseen)", "",
-                  *cross_validation(samples)]
-    text = "\n".join(lines)
+    result, summary, text = run(held_out, args.max_nfev, args.cv)
     print(text)
     if args.write:
         from accelbench.gpumodel.fitted import FITTED_PATH, render
@@ -117,8 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         FITTED_PATH.write_text(render(result, SOURCE))
         write_docs(text)
         print(f"\nwrote {FITTED_PATH} and {DOCS}", file=sys.stderr)
-    met = all(s.median_rel <= GOAL_MEDIAN and s.inside >= GOAL_INSIDE for s in summary if s.kind in GOAL_KINDS)
-    return 0 if met else 1
+    return 0 if goal_met(summary) else 1
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """``accelbench selftest --gpu``: every GPU backend over the smoke suite, correctness and percent of peak.
 
-For GPU owners: one command validates the whole GPU side. Without a GPU it prints each backend's
+For GPU owners: one command validates the whole GPU side, and shows the gpu-model's prediction for
+the same GPU beside each measurement (``model_p50_s``, ``model_error_rel``), so the model's error
+on the user's device is visible. Without a GPU it prints each backend's
 reason and says nothing was tested (exit 0; ``--require`` makes that exit 1). Simulator or
 modeled timings are never reported: only device-timed results (CUDA events) are.
 """
@@ -61,6 +63,10 @@ def main(args: argparse.Namespace) -> int:
                     "percent_of_peak": percent_of_peak(m.achieved_flops_s, m.device),
                     "device": m.device.get("device"),
                 })
+                if m.status == "ok":  # the GPU model's prediction for this device beside the measurement
+                    from accelbench.gpumodel.selfcheck import model_vs_measurement
+
+                    rows[-1].update(model_vs_measurement(entry.workload, 1, m.device.get("device"), rows[-1]["p50_s"]))
     failed = [r for r in rows if r["status"] in ("invalid", "error")]
     if args.json:
         print_json({"rows": rows, "tested_backends": available, "failures": len(failed)})
@@ -71,6 +77,8 @@ def main(args: argparse.Namespace) -> int:
             else:
                 pct = f"{r['percent_of_peak']:.1f} % of peak" if r["percent_of_peak"] is not None else "peak unknown"
                 detail = r["reason"] or f"rel err {r['error_rel']:.2g}, p50 {r['p50_s']:.3g} s, {pct}"
+                if r.get("model_error_rel") is not None:
+                    detail += f", gpu-model {r['model_p50_s']:.3g} s ({r['model_error_rel']:+.0%})"
                 print(f"{r['backend']:<10} {r['kernel']:<8} {r['workload']:<22} {r['status']:<12} {detail}")
     if available == 0:
         stderr("selftest: no GPU backend can run here: nothing was tested")
