@@ -57,7 +57,7 @@ def test_strict_exits_1_on_an_invalid_result(
         (["run", "nonsense"], "unknown target 'nonsense'"),
         (["run", "smoke", "--backends", "cpu-nope"], "unknown backend 'cpu-nope'"),
         (["run", "smoke", "--batch", "1,zero"], "--batch expects"),
-        (["run", "smoke", "--scenario", "server"], "scenario must be one of"),
+        (["run", "smoke", "--scenario", "nonsense"], "scenario must be one of"),
         (["run", "smoke", "--budget-s", "-3"], "--budget-s must be a finite number > 0"),
         (["run", "smoke", "--config", "novalue"], "--config expects KEY=VALUE"),
         (["run", "smoke", "--seed", "x"], "--seed expects an integer"),
