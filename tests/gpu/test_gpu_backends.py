@@ -9,9 +9,9 @@ import pytest
 from accelbench.backends.gpu_info import find_peak, peak_flops_s
 from accelbench.backends.registry import get_backend
 from accelbench.cli import main
+from accelbench.kinds import make_workload
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner
-from accelbench.kinds import make_workload
 
 GPU_BACKENDS = ("gpu-torch", "gpu-cupy", "gpu-numba")
 ANY_GPU = any(get_backend(name).available().ok for name in GPU_BACKENDS)
