@@ -114,6 +114,11 @@ def build_design(workload: Workload, cfg: FpgaConfig, root: Path | None = None) 
     hls_model = convert(lowered, cfg, directory / "prj")
     layers = layers_from_hls_model(hls_model)
     design = Design(workload, cfg, lowered, hls_model, layers, key, directory, functional=True)
+    if cfg.io_type == "io_stream" and any(layer.activation == "relu6" for layer in layers):
+        design.functional = False
+        design.notes.append("model-only: hls4ml 1.3's C++ library has relu6 for io_parallel only (no io_stream "
+                            "kernel); not C-simulated, figures from the analytical model only")
+        return design
     with (directory / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one build per design at a time, across processes
         manifest = cached_manifest(directory)  # None unless the library still has its recorded sha256

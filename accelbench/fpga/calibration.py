@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import math
 import statistics
 from collections.abc import Iterable
@@ -206,6 +207,7 @@ def fit_profile(tool: str) -> dict[str, Any]:
     constant-mapped layers), the DSP fraction of products whose weights are unknown, the extra
     pipeline stages of a dense/conv layer (latency of whole designs), LUT and FF scales (median
     ratio), then the error band per figure (the extremes of reported / modeled over fit rows).
+    Cached per process: callers must not mutate the result.
     """
     from accelbench.fpga.model import constant_mapped
 
@@ -220,8 +222,12 @@ def fit_profile(tool: str) -> dict[str, Any]:
 
         default = base.csd_lut_max_digits
         fitted["csd_lut_max_digits"] = min(range(1, 6), key=lambda t: (err(t), abs(t - default)))
-        best = [min(range(1, 6), key=lambda t, r=r: (abs(layer_dsp(r, {"csd_lut_max_digits": t})[0] - float(r["dsp"])),
-                                                     abs(t - default))) for r in mapped]
+
+        def miss(row: dict[str, str], threshold: int) -> tuple[float, int]:
+            modeled = layer_dsp(row, {"csd_lut_max_digits": threshold})[0]
+            return abs(modeled - float(row["dsp"])), abs(threshold - default)
+
+        best = [min(range(1, 6), key=functools.partial(miss, r)) for r in mapped]
         fitted["csd_digits_range"] = [min(best), max(best)]
     unknown = [r for r in designs if modern(r) and any(constant_mapped(layer, base) for layer in row_layers(r))
                and _number(r["dsp"])]
@@ -234,7 +240,7 @@ def fit_profile(tool: str) -> dict[str, Any]:
             return abs(modeled - reported) / reported
 
         middle = min(grid, key=lambda f: statistics.median(dsp_err(r, f) for r in unknown))
-        best_f = [min(grid, key=lambda f, r=r: dsp_err(r, f)) for r in unknown]
+        best_f = [min(grid, key=functools.partial(dsp_err, r)) for r in unknown]
         fitted["unknown_dsp_fraction"] = [min(best_f), middle, max(best_f)]
     overrides: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
                                  for key, value in fitted.items()}

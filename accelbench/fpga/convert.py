@@ -33,7 +33,52 @@ def onnx_model(lowered: Lowered, directory: Path) -> Any:
         torch.onnx.export(lowered.module, example, str(path), dynamo=False, opset_version=13)
     model = cleanup_model(ModelWrapper(str(path)))
     model = model.transform(ConvertToChannelsLastAndClean())
-    return cleanup_model(model.transform(GemmToMatMul()))  # hls4ml's ONNX frontend reads MatMul, not Gemm
+    model = cleanup_model(model.transform(GemmToMatMul()))  # hls4ml's ONNX frontend reads MatMul, not Gemm
+    return relu6_nodes(model)
+
+
+RELU6 = "Relu6"
+
+
+def relu6_nodes(model: Any) -> Any:
+    """Turn ``Clip(x, 0, 6)`` (how ReLU6 exports) into a one-input ``Relu6`` node hls4ml can read.
+
+    hls4ml's ONNX frontend has no ``Clip``; its C++ library has ``nnet::relu6`` (a saturating ReLU,
+    io_parallel). :func:`register_relu6` maps the node to an ``Activation`` with ``relu6``. Other
+    Clip bounds are left alone (hls4ml then names the unsupported operation).
+    """
+    import numpy as np
+
+    graph = model.graph
+    for node in graph.node:
+        if node.op_type != "Clip" or len(node.input) < 3:
+            continue
+        low, high = (model.get_initializer(name) for name in node.input[1:3])
+        if low is None or high is None or float(np.asarray(low)) != 0.0 or float(np.asarray(high)) != 6.0:
+            continue
+        node.op_type = RELU6
+        del node.input[1:]
+    used = {name for node in graph.node for name in node.input}
+    for init in [init for init in graph.initializer if init.name not in used]:
+        graph.initializer.remove(init)
+    register_relu6()
+    return model
+
+
+def register_relu6() -> None:
+    """Register the ``Relu6`` node with hls4ml's ONNX frontend (once per process)."""
+    import importlib
+
+    onnx_to_hls = importlib.import_module("hls4ml.converters.onnx_to_hls")
+
+    if RELU6 in onnx_to_hls.get_supported_onnx_layers():
+        return
+
+    def parse_relu6(node: Any, input_names: list[str], input_shapes: Any, graph: Any) -> dict[str, Any]:
+        return {"name": node.name, "class_name": "Activation", "activation": "relu6", "inputs": input_names[:1],
+                "outputs": list(node.output)}
+
+    onnx_to_hls.register_onnx_layer_handler(RELU6, parse_relu6)
 
 
 def hls_config(lowered: Lowered, cfg: FpgaConfig, onnx: Any = None) -> dict[str, Any]:

@@ -125,7 +125,9 @@ def test_a_gemm_too_big_for_the_part_is_never_valid_and_names_the_resources() ->
     m = Runner(POLICY, "fpga").measure(get_backend("fpga-hls4ml"), workload, 1,
                                        {"fpga_part": "xcu250-figd2104-2L-e"})
     assert m.status in ("model-only", "does-not-fit") and not m.valid
-    assert m.fpga is not None and m.fpga["fits"] == "no" and "DSP" in m.fpga["fit_reason"]
+    assert m.fpga is not None and m.fpga["fits"] == "no"
+    over = [name for name in ("DSP", "LUT", "FF", "BRAM18K") if f"{name} " in m.fpga["fit_reason"]]
+    assert over and "% of xcu250-figd2104-2L-e" in m.fpga["fit_reason"]  # each resource over the part, named
     assert m.fpga["latency_cycles"] >= m.fpga["latency_floor_cycles"] >= 1
 
 
