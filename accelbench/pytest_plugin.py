@@ -45,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--accel-save", action="store_true", default=False,
                     help="store this session's accelbench measurements as a run")
     group.addoption("--accel-compare", default=None, metavar="RUN",
-                    help="compare this session's measurements with a stored run (id prefix or 'last')")
+                    help="compare this session's measurements with a stored run (baseline name, id prefix or 'last')")
     group.addoption("--accel-compare-fail", default=None, metavar="p50:N%",
                     help="with --accel-compare: fail the session on a regression beyond N %%")
 

@@ -14,8 +14,10 @@ from accelbench.commands.common import add_json, add_store, print_json, stderr
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "compare", help="compare two stored runs (a change must exceed both runs' 95 % intervals of the median)")
-    parser.add_argument("run_a", metavar="RUN_A")
-    parser.add_argument("run_b", metavar="RUN_B")
+    parser.add_argument("run_a", metavar="RUN_A", nargs="?", help="baseline run (a run id, prefix or baseline name)")
+    parser.add_argument("run_b", metavar="RUN_B", nargs="?", help="candidate run")
+    parser.add_argument("--baseline", metavar="NAME",
+                        help="compare the named baseline with RUN_A (default: the last run); see `accelbench baseline`")
     parser.add_argument("--fail-on", metavar="p50:N%",
                         help="exit 1 when a regression exceeds this change (N finite, >= 0)")
     add_store(parser)
@@ -40,13 +42,28 @@ def _line(c: Any) -> str:
     return text + (f" — {c.reason}" if c.reason and c.verdict != "no significant change" else "")
 
 
+def baseline_pair(store: Any, args: argparse.Namespace) -> tuple[str, str]:
+    """(baseline run, candidate run): ``--baseline NAME [RUN]`` or ``RUN_A RUN_B`` (either may be a baseline name)."""
+    from accelbench.errors import UserError
+    from accelbench.results.baselines import baseline_run, resolve_run_or_baseline
+
+    baseline = getattr(args, "baseline", None)
+    if baseline:
+        if args.run_b is not None:
+            raise UserError("with --baseline NAME give at most one run to compare (default: the last run)")
+        return baseline_run(store, baseline), resolve_run_or_baseline(store, args.run_a)
+    if args.run_a is None or args.run_b is None:
+        raise UserError("compare needs RUN_A RUN_B, or --baseline NAME [RUN]")
+    return resolve_run_or_baseline(store, args.run_a), resolve_run_or_baseline(store, args.run_b)
+
+
 def main(args: argparse.Namespace) -> int:
     from accelbench.results.compare import compare_runs, parse_fail_on
     from accelbench.results.store import open_store
 
     threshold = parse_fail_on(args.fail_on)[1] if args.fail_on else None
     with open_store(args.store, read_only=True) as store:
-        run_a, run_b = store.resolve_run(args.run_a), store.resolve_run(args.run_b)
+        run_a, run_b = baseline_pair(store, args)
         changes = compare_runs(store.measurements(run_a), store.measurements(run_b))
     failing = [c for c in changes if c.verdict == "regressed" and threshold is not None and c.p50_change > threshold]
     judged = [c for c in changes if c.verdict != "not comparable"]

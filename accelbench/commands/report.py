@@ -19,6 +19,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--cpu-peak-flops-s", metavar="FLOP/S",
                         help="CPU compute roof for the roofline when the CPU stored no peak (e.g. 1.2e12)")
     parser.add_argument("--cpu-peak-bytes-s", metavar="B/S", help="CPU memory-bandwidth roof (e.g. 2e11)")
+    parser.add_argument("--history", action="store_true",
+                        help="also write history.html/.md/.csv: all runs in commit order, with steps (docs/history.md)")
     parser.set_defaults(func=main)
 
 
@@ -35,6 +37,12 @@ def main(args: argparse.Namespace) -> int:
         run_id = store.resolve_run(args.run)
         records = store.measurements(run_id)
         environment = store.run_environment(run_id)
+        if args.history:
+            from accelbench.report.history import write_history
+
+            history = write_history(store, args.out)[0]
+            stderr(f"wrote {args.out / 'history.html'}, history.md, history.csv ({len(history.series)} series, "
+                   f"{len(history.steps)} step(s))")
     report = write_report(run_id, records, environment, args.out, peaks)
     omitted = [plot.title for plot in report.plots if plot.svg is None]
     ranked = sum(len(rows) for rows in report.ranked.values())

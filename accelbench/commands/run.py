@@ -154,6 +154,7 @@ def progress_line(index: int, total: int, task: Task, result: Measurement | None
 
 
 def main(args: argparse.Namespace) -> int:
+    from accelbench.commands import history_options
     from accelbench.commands.lifecycle import stored_run
     from accelbench.execute import execute_local
     from accelbench.measure.runner import Runner
@@ -166,7 +167,7 @@ def main(args: argparse.Namespace) -> int:
     runner = Runner(policy, run_id, power_hook=setup.power_hook)
     with open_store(args.store) as store:
         command = "accelbench run " + " ".join(args.targets or [DEFAULT_TARGET])
-        with stored_run(store, run_id, command, capture()):
+        with stored_run(store, run_id, command, capture(), history_options.origin(args)):
             stderr(f"run {run_id}: {len(tasks)} measurement(s) -> {args.store}")
             results = execute_local(tasks, runner, store.append, progress_line)
     if args.json:
@@ -178,9 +179,10 @@ def main(args: argparse.Namespace) -> int:
     bad = [m for m in results if m.status in ("invalid", "error")]
     stderr(f"run {run_id}: {sum(m.valid for m in results)} valid, {len(bad)} invalid/failed, "
            f"{len(results) - len(bad) - sum(m.valid for m in results)} skipped; stored in {args.store}")
+    compared = history_options.compare_after_run(args, results) if getattr(args, "compare_to", None) else 0
     if args.strict:
-        return strict_verdict(results, bad)
-    return 0
+        return strict_verdict(results, bad) or compared
+    return compared
 
 
 def strict_verdict(results: list[Measurement], bad: list[Measurement]) -> int:

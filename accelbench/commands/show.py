@@ -29,8 +29,11 @@ def main(args: argparse.Namespace) -> int:
                 print_json(runs)
             else:
                 for run in runs:
+                    commit = (run["commit_id"] or "-")[:12] + ("+dirty" if run["dirty"] else "")
+                    origin = " ".join(x for x in (commit, run["branch"] and f"on {run['branch']}",
+                                                  run["label"] and f"[{run['label']}]") if x)
                     print(f"{run['run_id']}  {run['status']:<11} {run['started_at']}  {run['stored']:>5} stored  "
-                          f"{run['command']}")
+                          f"{origin}  {run['command']}")
             return 0
         run_id = store.resolve_run(args.run)
         records = store.measurements(run_id)

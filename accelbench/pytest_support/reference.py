@@ -25,13 +25,15 @@ if TYPE_CHECKING:
 
 
 def resolve_reference(store: Path, spec: str) -> str:
-    """The stored run ``spec`` names: ``last`` or a run id (a unique prefix is enough)."""
+    """The stored run ``spec`` names: a baseline name (``accelbench baseline set NAME``), ``last``,
+    or a run id (a unique prefix is enough)."""
+    from accelbench.results.baselines import resolve_run_or_baseline
     from accelbench.results.store import open_store
 
     if not spec.strip():
-        raise UserError("expects a run id or 'last'")
+        raise UserError("expects a baseline name, a run id or 'last'")
     with open_store(store, read_only=True) as opened:
-        return opened.resolve_run(None if spec == "last" else spec)
+        return resolve_run_or_baseline(opened, spec)
 
 
 @dataclass
@@ -61,7 +63,9 @@ def _environment(rootpath: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if git:
         env["git"] = git
         env["commit"] = {"id": git.get("commit"), "dirty": git.get("dirty")}
-        origin = {"commit_id": git.get("commit"), "dirty": git.get("dirty")}
+        from accelbench.results.origin import git_origin
+
+        origin = git_origin(rootpath) or {"commit_id": git.get("commit"), "dirty": git.get("dirty")}
     return env, origin
 
 
