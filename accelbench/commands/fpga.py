@@ -30,9 +30,12 @@ def register(sub: Any) -> None:
     add_store(explore)
     add_json(explore)
     explore.set_defaults(func=explore_main)
-    bundle = fpga_sub.add_parser("bundle", help="build a PYNQ bitstream bundle (needs Vivado)")
+    bundle = fpga_sub.add_parser("bundle", help="build a board bundle with the Vivado or the Vitis flow")
     bundle.add_argument("target", metavar="TARGET")
     bundle.add_argument("--board", dest="fpga_board", required=True, help="pynq-z2, zcu102, zcu104, kv260, alveo-u250")
+    bundle.add_argument("--flow", choices=("vivado", "vitis"), default=None,
+                        help="vivado: Vivado HLS + Vivado bitstream (pynq-z2, zcu102, alveo-u250); vitis: Vitis HLS "
+                             "IP for the board's part (default: the flow whose tools are on PATH)")
     bundle.set_defaults(func=bundle_main)
     parser.set_defaults(func=lambda args: parser.print_help() or 2)
 
@@ -82,14 +85,16 @@ def _winners(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def bundle_main(args: argparse.Namespace) -> int:
-    from accelbench.fpga.bundle_build import build_bundle
+    from accelbench.fpga.bundle_build import build_bundle, check_flow, default_flow
     from accelbench.fpga.config import resolve_config
     from accelbench.targets import resolve
 
     (entry, *_rest) = resolve(args.target)
     cfg = resolve_config(entry.workload, {"fpga_board": args.fpga_board})
-    path = build_bundle(entry.workload, cfg)
-    stderr(f"bundle for {entry.workload.name} on {args.fpga_board}: {path}")
+    flow = args.flow or default_flow()
+    check_flow(flow, cfg.board)
+    path = build_bundle(entry.workload, cfg, flow)
+    stderr(f"bundle for {entry.workload.name} on {args.fpga_board} ({cfg.part}, {flow} flow): {path}")
     return 0
 
 

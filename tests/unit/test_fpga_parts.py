@@ -57,3 +57,22 @@ def test_unknown_part_is_a_user_error_listing_the_known_ones(name: str) -> None:
 def test_unknown_board_is_a_user_error_listing_the_known_ones() -> None:
     with pytest.raises(UserError, match=r"unknown FPGA board 'de10' \(known: alveo-u250, kv260"):
         get_board("de10")
+
+
+def test_boards_map_to_their_own_parts_and_bundle_flows_say_what_they_cannot_build(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from accelbench.fpga.bundle_build import check_flow
+    from accelbench.fpga.config import resolve_config
+
+    assert resolve_config(None, {"fpga_board": "zcu104"}).part == "xczu7ev-ffvc1156-2-e"  # not the ZCU102's
+    assert resolve_config(None, {"fpga_board": "kv260"}).part == "xck26-sfvc784-2LV-c"
+    monkeypatch.setattr("shutil.which", lambda tool: f"/opt/{tool}")
+    check_flow("vitis", "zcu104")
+    check_flow("vivado", "pynq-z2")
+    with pytest.raises(UserError, match="block designs for pynq-z2, zcu102, alveo-u250 only, not zcu104"):
+        check_flow("vivado", "zcu104")
+    with pytest.raises(UserError, match="--flow must be one of"):
+        check_flow("quartus", "kv260")
+    monkeypatch.setattr("shutil.which", lambda tool: None)
+    with pytest.raises(UserError, match="needs vitis-run on PATH"):
+        check_flow("vitis", "kv260")
