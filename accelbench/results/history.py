@@ -78,6 +78,8 @@ class RunOrigin:
     label: str | None
     host: str | None
     environment: dict[str, Any] = field(default_factory=dict)
+    #: Insertion order in the store: breaks ties between runs started in the same second.
+    inserted: int = 0
 
     @property
     def time(self) -> str:
@@ -125,10 +127,10 @@ def parse_time(text: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def order_key(run: RunOrigin) -> tuple[datetime, datetime, str]:
-    """Sort key of runs: commit time (else start time), then start time, then id (an unreadable
-    time sorts first)."""
-    return _safe_time(run.time), _safe_time(run.started_at), run.run_id
+def order_key(run: RunOrigin) -> tuple[datetime, datetime, int, str]:
+    """Sort key of runs: commit time (else start time), then start time, then the order they were
+    stored in, then id (an unreadable time sorts first)."""
+    return _safe_time(run.time), _safe_time(run.started_at), run.inserted, run.run_id
 
 
 def _safe_time(text: str | None) -> datetime:
@@ -140,11 +142,14 @@ def _safe_time(text: str | None) -> datetime:
 
 def run_origins(store: Store) -> list[RunOrigin]:
     """Every stored run with its origin and environment, in commit-time order."""
+    rows = store.con.execute("SELECT run_id, rowid FROM runs").fetchall()
+    inserted = {str(run_id): int(rowid) for run_id, rowid in rows}
     runs = []
     for row in store.runs():
         runs.append(RunOrigin(
             row["run_id"], row["started_at"], row.get("commit_id"), row.get("branch"), row.get("dirty"),
             row.get("commit_time"), row.get("label"), row.get("host"), store.run_environment(row["run_id"]),
+            inserted.get(row["run_id"], 0),
         ))
     return sorted(runs, key=order_key)
 

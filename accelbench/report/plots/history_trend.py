@@ -53,6 +53,7 @@ def draw_trend(workload: str, series: Sequence[tuple[Series, Sequence[Step]]], k
     colour = colours(labels)
     fig, (ax,) = figure(1, 8.5, 3.6)
     notes: list[str] = []
+    row = 0  # step labels are stacked from the top of the axes so they never overlap the title
     for (s, steps), label in zip(drawn, labels, strict=True):
         xs = [position[p.run.run_id] for p in s.points]
         ys = [p.value for p in s.points]
@@ -70,8 +71,9 @@ def draw_trend(workload: str, series: Sequence[tuple[Series, Sequence[Step]]], k
             edge = position[s.points[step.index].run.run_id] - 0.5
             shade = STEP_COLOURS[step.verdict]
             ax.axvline(edge, color=shade, linestyle="--", lw=1.4, zorder=1)
-            ax.annotate(f"{step.size:+.0%} {step.verdict}", (edge, step.level_after), xytext=(4, 4),
-                        textcoords="offset points", color=shade, fontsize=8)
+            ax.text(edge, 0.96 - 0.07 * (row % 6), f" {step.size:+.0%} {step.verdict}", color=shade, fontsize=8,
+                    transform=ax.get_xaxis_transform(), va="top", ha="left")
+            row += 1
     ax.set_yscale("log")
     human_axis(ax, "y", UNITS.get(drawn[0][0].metric.unit, ""))
     ax.set_xticks(range(len(order)), [plot_text(run_tick(r)) for r in order], rotation=45, ha="right",
