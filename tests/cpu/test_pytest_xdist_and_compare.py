@@ -157,3 +157,21 @@ def test_compare_mistakes_are_usage_errors_before_any_test_runs(tmp_path: Path, 
         store.begin_run("r1", "test", {}, "2020-01-01T00:00:00+00:00")
     proc = _pytest(tmp_path, "--accel-store", "s.duckdb", *args)
     assert proc.returncode == 4 and message in proc.stderr, proc.stdout + proc.stderr
+
+
+def test_accel_compare_takes_a_named_baseline(tmp_path: Path) -> None:
+    from accelbench.results.baselines import set_baseline
+
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    (tmp_path / "test_modeled.py").write_text(MODELED_TEST)
+    first = _pytest(tmp_path, "--accel-save", "--accel-store", "s.duckdb")
+    assert first.returncode == 0, first.stdout + first.stderr
+    with open_store(tmp_path / "s.duckdb") as store:
+        (saved,) = store.runs()
+        set_baseline(store, "ci-main", saved["run_id"])
+    named = _pytest(tmp_path, "--accel-store", "s.duckdb", "--accel-compare", "ci-main",
+                    "--accel-compare-fail", "p50:5%")
+    assert named.returncode == 0, named.stdout + named.stderr
+    assert f"this session vs run {saved['run_id']}" in named.stdout and "+0.0%" in named.stdout
+    unknown = _pytest(tmp_path, "--accel-store", "s.duckdb", "--accel-compare", "ci-other")
+    assert unknown.returncode == 4 and "nor a baseline: ci-main" in unknown.stderr, unknown.stdout + unknown.stderr
