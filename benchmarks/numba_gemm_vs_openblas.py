@@ -1,43 +1,26 @@
-"""cpu-numba's hand-written GEMM vs NumPy/OpenBLAS at 1024^3 float32, through accelbench's runner.
+"""cpu-numba's hand-written GEMM vs NumPy/OpenBLAS (float32), side by side through accelbench's runner.
 
-Both backends are measured by the same runner in the same process, alternating rounds, on all
-cores; prints a Markdown table with the medians and the percentage.
+Goal (issue 21): >= 50 % of OpenBLAS at 1024^3 and >= 40 % at 256^3. Both backends are measured
+by the same runner in the same process, alternating rounds, same thread count (default: all
+cores); prints a Markdown table (GFLOP/s, percentage) and the machine description.
 
-Run: .venv/bin/python benchmarks/numba_gemm_vs_openblas.py [--size 1024] [--rounds 3]
+Run:   .venv/bin/python benchmarks/numba_gemm_vs_openblas.py [--sizes 1024 256] [--rounds 3] [--threads N]
+Smoke: .venv/bin/python benchmarks/numba_gemm_vs_openblas.py --sizes 64 --rounds 1 --budget-s 0.05
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
-
-from accelbench.backends.registry import get_backend
-from accelbench.measure.policy import RunPolicy
-from accelbench.measure.runner import Runner
-from accelbench.kinds import make_workload
+from numba_side_by_side import arguments, compare, workload
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--size", type=int, default=1024)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = arguments(__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 256], help="square GEMM sizes m = n = k")
+    parser.add_argument("--dtype", default="float32")
     args = parser.parse_args()
-    n = args.size
-    workload = make_workload("gemm", {"m": n, "n": n, "k": n, "dtype": "float32"})
-    runner = Runner(RunPolicy(budget_s=2.0, min_samples=10), run_id="bench")
-    flops = {"cpu-numpy": [], "cpu-numba": []}  # type: dict[str, list[float]]
-    for _ in range(args.rounds):
-        for backend in flops:
-            m = runner.measure(get_backend(backend), workload, 1)
-            assert m.valid, m.invalid_reason
-            assert m.achieved_flops_s is not None
-            flops[backend].append(m.achieved_flops_s)
-    blas, numba = statistics.median(flops["cpu-numpy"]), statistics.median(flops["cpu-numba"])
-    print(f"| GEMM {n}x{n}x{n} float32 | GFLOP/s (median of {args.rounds} runner medians) |")
-    print("|---|---|")
-    print(f"| cpu-numpy (OpenBLAS) | {blas / 1e9:.1f} |")
-    print(f"| cpu-numba (hand-written) | {numba / 1e9:.1f} |")
-    print(f"| cpu-numba / OpenBLAS | {numba / blas:.1%} |")
+    cases = [(f"GEMM {s}x{s}x{s} {args.dtype}", workload("gemm", {"m": s, "n": s, "k": s, "dtype": args.dtype}))
+             for s in args.sizes]
+    compare(cases, "cpu-numpy", args.rounds, args.budget_s, args.threads)
 
 
 if __name__ == "__main__":

@@ -1,85 +1,130 @@
-"""Cache-blocked, register-tiled GEMM written with Numba.
+"""Packed, cache-blocked, register-blocked GEMM written with Numba (GotoBLAS/BLIS loop structure).
 
-``C[b] = A[b] @ B`` for a batch of A and one constant B:
+``C[b] = A[b] @ B`` for a batch of A (any strides: transposed views need no copy) and one
+constant B:
 
 * B is packed once (at prepare time, as libraries pre-pack constant weights) into column panels
-  ``(n_panels, k, NR)`` so the micro-kernel streams it contiguously;
-* A is copied into a contiguous buffer padded to whole MR-row tiles;
-* the micro-kernel accumulates an ``MR x NR`` tile of C in a small local array across a KC-deep
-  slice of K (the B slice stays in L1), then writes or accumulates it into C;
-* C is computed into a buffer padded to whole tiles, so the micro-kernel has no edge cases;
-* row tiles (times the batch) are spread over threads with ``prange``.
+  ``(n_panels, k, NR)``, zero-padded at the right edge, so the micro-kernel streams a
+  ``KC x NR`` slice of it contiguously (it stays in L1 while a block of A passes by);
+* each parallel task owns a block of ``mc`` rows of one batch item (and, when rows are too few
+  to feed every thread, a block of column panels); per ``KC``-deep slice of K it packs its A block
+  into ``(mc / MR, KC, MR)`` micro-panels (one contiguous stream per micro-kernel call instead of
+  ``MR`` rows at a power-of-two stride, which alias in L1) that stay in L2;
+* the micro-kernel (:mod:`.microkernel`) keeps a ``12 x 2``-vector tile of C in registers and
+  writes it to C with masked stores at the edges (no padded output, no copy);
+* tasks are spread over Numba's threads with ``prange`` (as many tasks as threads when possible).
 
-Measured against OpenBLAS in ``benchmarks/numba_gemm_vs_openblas.py``; see the README.
+Measured against OpenBLAS in ``benchmarks/numba_gemm_vs_openblas.py``.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
-MR = 4  # rows of C per micro-tile
-NR = 16  # columns of C per micro-tile (one AVX-512 / two AVX2 float32 vectors)
-KC = 256  # depth of a K slice: a (KC x NR) panel of B stays in L1
+from accelbench.backends.numba_cpu.microkernel import MR, micro_kernel, nr_for, renamed
+
+KC = 256  # depth of a K slice: a KC x NR B micro-panel (32 KiB for float32) stays in L1 (48 KiB)
+MC_MAX = 480  # rows of an A block: MC_MAX x KC (480 KiB for float32) stays in L2 (2 MiB)
 
 
-@njit(cache=True)
 def pack_b(b: np.ndarray) -> np.ndarray:
-    """Pack B (k, n) into panels (n_panels, k, NR), zero-padding the last panel."""
+    """Pack B (k, n) into contiguous column panels (n_panels, k, NR), zero-padding the last panel."""
     k, n = b.shape
-    panels = (n + NR - 1) // NR
-    out = np.zeros((panels, k, NR), dtype=b.dtype)
-    for jp in range(panels):
-        j0 = jp * NR
-        for p in range(k):
-            for j in range(min(NR, n - j0)):
-                out[jp, p, j] = b[p, j0 + j]
-    return out
+    nr = nr_for(b.dtype.itemsize)
+    panels = -(-n // nr)
+    padded = np.zeros((k, panels * nr), dtype=b.dtype)
+    padded[:, :n] = b
+    return np.ascontiguousarray(padded.reshape(k, panels, nr).transpose(1, 0, 2))
 
 
-@njit(cache=True, fastmath=True, inline="always")
-def _micro(a: np.ndarray, bp: np.ndarray, c: np.ndarray, i0: int, jp: int, k0: int, k1: int, first: bool) -> None:
-    acc = np.zeros((MR, NR), dtype=c.dtype)
-    for p in range(k0, k1):
-        for r in range(MR):
-            av = a[i0 + r, p]
-            for j in range(NR):
-                acc[r, j] += av * bp[jp, p, j]
-    j0 = jp * NR
-    if first:
-        for r in range(MR):
-            for j in range(NR):
-                c[i0 + r, j0 + j] = acc[r, j]
-    else:
-        for r in range(MR):
-            for j in range(NR):
-                c[i0 + r, j0 + j] += acc[r, j]
+@njit(cache=True, inline="always")
+def pack_a_block(a: np.ndarray, i0: int, rows: int, k0: int, kk: int, out: np.ndarray) -> None:
+    """Copy ``a[i0:i0+rows, k0:k0+kk]`` (2-D, any strides) into MR-row micro-panels ``out[panel, p, r]``.
+
+    Rows past ``rows`` in the last panel are left as they are (the micro-kernel never stores them).
+    """
+    for panel in range((rows + MR - 1) // MR):
+        r0 = panel * MR
+        for r in range(min(MR, rows - r0)):
+            row = i0 + r0 + r
+            for p in range(kk):
+                out[panel, p, r] = a[row, k0 + p]
 
 
-@njit(cache=True, parallel=True, fastmath=True)
-def _gemm2d(a: np.ndarray, bp: np.ndarray, c: np.ndarray) -> None:
-    """c (m_pad, n_pad) = a (m_pad, k) @ B for row-padded, contiguous a."""
-    k = a.shape[1]
-    panels = bp.shape[0]
-    for t in prange(a.shape[0] // MR):
-        i0 = t * MR
+@njit(cache=True, inline="always")
+def block_times_panels(ap: np.ndarray, rows: int, bp: np.ndarray, b_base: int, ldb_panel: int, kk: int,
+                       c: np.ndarray, c_base: int, ldc: int, jp0: int, jp1: int, n: int, nr: int,
+                       accumulate: bool) -> None:
+    """C block (+)= packed A block ``ap`` (panels, >= kk, MR) of ``rows`` rows times B panels ``jp0:jp1``.
+
+    ``bp`` holds panel ``jp``'s slice at ``b_base + jp * ldb_panel`` with rows ``nr`` apart;
+    ``c_base`` is the element offset of C's (block row 0, column 0) and ``n`` its column count.
+    """
+    panel_size = ap.shape[1] * MR
+    for jp in range(jp0, jp1):
+        cols = min(nr, n - jp * nr)
+        for panel in range((rows + MR - 1) // MR):
+            micro_kernel(ap, panel * panel_size, 1, MR, bp, b_base + jp * ldb_panel, nr, kk,
+                         c, c_base + panel * MR * ldc + jp * nr, ldc, min(MR, rows - panel * MR), cols,
+                         accumulate)
+
+
+def _gemm(a: np.ndarray, bp: np.ndarray, c: np.ndarray, mc: int, col_blocks: int) -> None:
+    """c (batch, m, n) = a (batch, m, k) @ B with B packed (n_panels, k, NR); c contiguous.
+
+    Compiled twice: with ``parallel=True`` (tasks over Numba's threads) and serial (``prange`` is
+    ``range``) for problems too small to pay for waking the thread pool.
+    """
+    batch, m, k = a.shape
+    n = c.shape[2]
+    panels, _, nr = bp.shape
+    row_blocks = (m + mc - 1) // mc
+    panels_per_block = (panels + col_blocks - 1) // col_blocks
+    for task in prange(batch * row_blocks * col_blocks):
+        bi = task // (row_blocks * col_blocks)
+        ib = (task // col_blocks) % row_blocks
+        jb = task % col_blocks
+        i0 = ib * mc
+        rows = min(mc, m - i0)
+        jp0 = jb * panels_per_block
+        jp1 = min(panels, jp0 + panels_per_block)
+        ap = np.empty(((rows + MR - 1) // MR, KC, MR), dtype=a.dtype)
         for k0 in range(0, k, KC):
-            k1 = min(k0 + KC, k)
-            for jp in range(panels):
-                _micro(a, bp, c, i0, jp, k0, k1, k0 == 0)
+            kk = min(KC, k - k0)
+            pack_a_block(a[bi], i0, rows, k0, kk, ap)
+            block_times_panels(ap, rows, bp, k0 * nr, k * nr, kk,
+                               c, bi * m * n + i0 * n, n, jp0, jp1, n, nr, k0 > 0)
+
+
+_gemm_parallel = njit(cache=True, parallel=True)(renamed(_gemm, "_gemm_parallel"))
+_gemm_serial = njit(cache=True)(renamed(_gemm, "_gemm_serial"))
+
+#: Below this many FLOPs a call runs on the calling thread (waking the pool costs ~10-20 us).
+SERIAL_FLOPS = 4e6
+
+
+def blocking(m: int, panels: int, threads: int) -> tuple[int, int]:
+    """(mc, col_blocks): rows per task (a multiple of MR, at most MC_MAX) and column blocks.
+
+    Row blocks are cut so there are at least ``threads`` of them when ``m`` allows; when the rows
+    are too few (fewer MR tiles than threads), column panels are split too.
+    """
+    tiles = -(-m // MR)
+    blocks = max(min(threads, tiles), -(-tiles * MR // MC_MAX))
+    blocks = -(-blocks // threads) * threads if blocks > threads else blocks
+    mc = -(-tiles // blocks) * MR
+    col_blocks = 1 if -(-m // mc) >= threads else min(panels, -(-threads // -(-m // mc)))
+    return mc, col_blocks
 
 
 def gemm_packed(a: np.ndarray, bp: np.ndarray, n: int) -> np.ndarray:
-    """C (batch, m, n) = A (batch, m, k) @ B, with B packed by :func:`pack_b` (A may be a strided view).
-
-    A is copied once into a contiguous buffer padded to whole row tiles (zero rows), so the
-    micro-kernel has no edge cases; C is the (batch, m, n) view of a tile-padded buffer.
-    """
+    """C (batch, m, n) = A (batch, m, k) @ B, with B packed by :func:`pack_b` (A may be any strided view)."""
     batch, m, k = a.shape
-    m_pad = -(-m // MR) * MR
-    a_pad = np.zeros((batch, m_pad, k), dtype=a.dtype)
-    a_pad[:, :m] = a
-    c = np.empty((batch, m_pad, bp.shape[0] * NR), dtype=a.dtype)
-    for bi in range(batch):
-        _gemm2d(a_pad[bi], bp, c[bi])
-    return c[:, :m, :n]
+    c = np.empty((batch, m, n), dtype=a.dtype)
+    if 2.0 * batch * m * n * k < SERIAL_FLOPS:
+        _gemm_serial(a, bp, c, *blocking(m, bp.shape[0], 1))
+    else:
+        _gemm_parallel(a, bp, c, *blocking(m, bp.shape[0], numba.get_num_threads()))
+    return c
