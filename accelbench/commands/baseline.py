@@ -41,6 +41,8 @@ def main(args: argparse.Namespace) -> int:
 
     if args.action is None:
         raise UserError("baseline needs an action: set, list, show or delete")
+    if not args.store.exists():  # set/delete open the store for writing: never create an empty one
+        raise UserError(f"no store at {args.store} (run `accelbench run` first, or pass --store)")
     return {"set": _set, "list": _list, "show": _show, "delete": _delete}[args.action](args)
 
 

@@ -112,6 +112,7 @@ def test_mistakes_in_history_options_stop_the_run_before_anything_is_stored(
     store = tmp_path / "s.duckdb"
     common = [*RUN, "--backends", "fake-modeled", "--store", str(store)]
     assert main([*common, "--fail-on", "p50:5%"]) == 2
+    assert main(["baseline", "set", "main", "--store", str(store)]) == 2 and not store.exists()
     assert main([*common, "--compare-to", "main"]) == 2  # no store yet
     assert main([*common]) == 0
     assert main([*common, "--compare-to", "nosuch"]) == 2
