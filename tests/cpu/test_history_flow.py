@@ -94,6 +94,18 @@ def test_three_commits_with_a_planted_slowdown_give_a_step_a_failing_compare_and
     assert "aaaa1111" in listing and "[first]" in listing and "cccc3333" in listing
     assert main(["compare", "--baseline", "main", "--store", str(store), "--fail-on", "p50:5%"]) == 1
 
+    # the same in words, and the baseline's listing
+    capsys.readouterr()
+    assert main(["history", WORKLOADS[1], "--backend", "fake-modeled", "--store", str(store)]) == 0
+    text = capsys.readouterr().out
+    assert "step: regression +100.0%" in text and "in bbbb2222..cccc3333" in text and "[first]" in text
+    assert main(["baseline", "list", "--json", "--store", str(store)]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["name"] == "main" and listed["origin"]["commit_id"] == "aaaa1111"
+    assert main(["baseline", "show", "main", "--json", "--store", str(store)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["run"]["label"] == "first" and len(shown["measurements"]) == 4
+
 
 def test_an_unchanged_modeled_rerun_passes_compare_to(fake_backends: list[str], tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
