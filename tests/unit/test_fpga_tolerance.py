@@ -30,6 +30,9 @@ def test_tables_add_their_step_and_the_bound_is_relative_to_the_output_scale() -
     plain = precision_tolerance(layers_from_description("input 16; dense 8"), Q16, 2.0)
     tanh = precision_tolerance(layers_from_description("input 16; dense 8; tanh"), Q16, 2.0)
     assert tanh.abs_bound - plain.abs_bound == pytest.approx(8 / 1024 + Q16.lsb)  # type: ignore[operator]
+    sigmoid = precision_tolerance(layers_from_description("input 16; dense 8; sigmoid"), Q16, 2.0)
+    # a sigmoid scales the incoming error by its largest slope, 1/4
+    assert sigmoid.abs_bound == pytest.approx(plain.abs_bound / 4 + 16 / 1024 / 4 + Q16.lsb)  # type: ignore[operator]
     assert plain.rtol == pytest.approx(plain.abs_bound / 2.0)  # type: ignore[operator]
     assert plain.source == "precision bound" and "sqrt(n_in)" in plain.method
 
