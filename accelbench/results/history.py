@@ -249,6 +249,18 @@ def load_series(
     since: datetime | None = None,
     last: int | None = None,
 ) -> list[Series]:
-    """:func:`build_series` over every run and record of ``store``."""
-    return build_series(run_origins(store), store.measurements(), metric, workloads=workloads,
+    """:func:`build_series` over every run and record of ``store`` (only ``ok`` records of the
+    asked workloads and backends are read)."""
+    return build_series(run_origins(store), _ok_records(store, workloads, backends), metric, workloads=workloads,
                         backends=backends, since=since, last=last)
+
+
+def _ok_records(store: Store, workloads: set[str] | None, backends: set[str] | None) -> list[Measurement]:
+    """Stored records with status ``ok`` (the only ones that can be rankable), filtered in SQL."""
+    sql, args = "SELECT record FROM measurements WHERE status = 'ok'", []
+    for column, names in (("workload", workloads), ("backend", backends)):
+        if names is not None:
+            sql += f" AND {column} IN ({', '.join('?' for _ in names) or 'NULL'})"
+            args.extend(sorted(names))
+    rows = store.con.execute(sql + " ORDER BY created_at, rowid", args).fetchall()
+    return [Measurement.from_json(json.loads(row[0])) for row in rows]

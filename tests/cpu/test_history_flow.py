@@ -92,7 +92,8 @@ def test_three_commits_with_a_planted_slowdown_give_a_step_a_failing_compare_and
     assert main(["show", "--runs", "--store", str(store)]) == 0
     listing = capsys.readouterr().out
     assert "aaaa1111" in listing and "[first]" in listing and "cccc3333" in listing
-    assert main(["compare", "--baseline", "main", "--store", str(store), "--fail-on", "p50:5%"]) == 1
+    third = next(p["run_id"] for p in found[0]["points"] if p["commit"] == "cccc3333")
+    assert main(["compare", "--baseline", "main", third, "--store", str(store), "--fail-on", "p50:5%"]) == 1
 
     # the same in words, and the baseline's listing
     capsys.readouterr()
