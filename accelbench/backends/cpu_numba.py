@@ -1,8 +1,10 @@
-"""cpu-numba: hand-written ``@njit(parallel=True)`` kernels (GEMM, direct conv2d, fused RNN cells).
+"""cpu-numba: hand-written ``@njit(parallel=True)`` kernels (GEMM, implicit-GEMM conv2d, fused RNN cells).
 
 Kernels are compiled at prepare time for the workload's dtypes (compile time never lands in a
 timed sample; it is recorded in the notes), and constant weights are laid out once for the
-kernels (GEMM's B is packed into column panels), as libraries do with constant weights.
+kernels (GEMM's B into column panels, conv filters into row micro-panels, RNN gate weights
+interleaved per hidden unit), as libraries do with constant weights. All three share one
+register-blocked micro-kernel (accelbench/backends/numba_cpu/microkernel.py).
 float16 workloads compute in float32 and return float16. One lowering per kind in
 :attr:`NumbaCpuBackend.lowerings`, each handing the runner a bound callable.
 """
@@ -47,35 +49,36 @@ def _lower_gemm(backend: Any, workload: Workload, config: Mapping[str, Any]) -> 
 
 
 def _lower_conv2d(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
-    from accelbench.backends.numba_cpu.conv2d import conv2d_direct
+    from accelbench.backends.numba_cpu.conv2d import conv2d, pack_filters
 
     assert isinstance(workload, Conv2dWorkload)
-    p, w = workload.params, _weights(workload)["w"]
-    pads = ((0, 0), (0, 0), (p["pad_h"], p["pad_h"]), (p["pad_w"], p["pad_w"]))
+    p = workload.params
+    w = _weights(workload)["w"]
+    wp = pack_filters(w)
+    k, r, s = w.shape[0], w.shape[2], w.shape[3]
+    stride, pad, out_hw = (p["stride_h"], p["stride_w"]), (p["pad_h"], p["pad_w"]), workload.out_hw
 
     def conv(x: np.ndarray) -> np.ndarray:
-        return conv2d_direct(np.pad(x, pads), w, p["stride_h"], p["stride_w"], *workload.out_hw)
+        return conv2d(x, wp, k, r, s, stride, pad, out_hw)
 
-    return Prepared(workload, config, call=conv)
+    return Prepared(workload, config, call=conv,
+                    notes=["implicit GEMM: filters packed once into micro-panels, input tiles packed per call"])
 
 
 def _lower_rnn(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
-    from accelbench.backends.numba_cpu import rnn
+    from accelbench.backends.numba_cpu.rnn import pack_cell, run_cell
 
     assert isinstance(workload, RnnStepWorkload)
     h = _weights(workload)
-    args = (h["w_ih"], h["w_hh"], h["b_ih"], h["b_hh"])
-    single, cell = workload.timesteps == 1, workload.cell
+    cell = workload.cell
+    packed = pack_cell(cell, h["w_ih"], h["w_hh"], h["b_ih"], h["b_hh"])
+    single = workload.timesteps == 1
 
     def step(x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None = None) -> np.ndarray:
-        xs = x[:, None, :] if single else x
-        if cell == "vanilla":
-            return rnn.vanilla_steps(xs, h0, *args)
-        if cell == "lstm":
-            return rnn.lstm_steps(xs, h0, c0, *args)
-        return rnn.gru_steps(xs, h0, *args)
+        return run_cell(cell, x[:, None, :] if single else x, h0, c0, packed)
 
-    return Prepared(workload, config, call=step)
+    return Prepared(workload, config, call=step,
+                    notes=["gate GEMMs fused: weights packed once with the gates of each unit side by side"])
 
 
 def _lower_model(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:

@@ -74,7 +74,7 @@ def _const(context: Any, value: int) -> ir.Constant:
     return ir.Constant(context.get_value_type(types.intp), value)
 
 
-def _codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+def _codegen(mr: int, context: Any, builder: Any, sig: Any, args: Any) -> Any:
     (a_v, a_off, a_rs, a_cs, b_v, b_off, ldb, kc, c_v, c_off, ldc, rows, cols, accumulate) = args
     fty = context.get_value_type(sig.args[0].dtype)
     width = VECTOR_BYTES // context.get_abi_sizeof(fty)
@@ -97,10 +97,10 @@ def _codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
     zero = ir.Constant(vty, [ir.Constant(fty, 0.0)] * width)
     undef = ir.Constant(vty, ir.Undefined)
     splat = ir.Constant(ir.VectorType(i32, width), [0] * width)
-    accs = [[cgutils.alloca_once_value(builder, zero) for _ in range(NV)] for _ in range(MR)]
+    accs = [[cgutils.alloca_once_value(builder, zero) for _ in range(NV)] for _ in range(mr)]
     last = builder.sub(rows, _const(context, 1))
     a_rows = []  # row r reads row min(r, rows - 1): in bounds, never stored when r >= rows
-    for r in range(MR):
+    for r in range(mr):
         clamped = builder.select(builder.icmp_signed("<", _const(context, r), rows), _const(context, r), last)
         a_rows.append(builder.gep(a_ptr, [builder.mul(clamped, a_rs)]))
     with cgutils.for_range(builder, kc) as loop:
@@ -109,7 +109,7 @@ def _codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
         bvs = [builder.load(builder.bitcast(builder.gep(brow, [_const(context, j * width)]), vptr), align=4)
                for j in range(NV)]
         a_step = builder.mul(p, a_cs)
-        for r in range(MR):
+        for r in range(mr):
             scalar = builder.load(builder.gep(a_rows[r], [a_step]))
             av = builder.shuffle_vector(builder.insert_element(undef, scalar, ir.Constant(i32, 0)), undef, splat)
             for j in range(NV):
@@ -120,7 +120,7 @@ def _codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
         builder.insert_element(ir.Constant(lane_ids.type, ir.Undefined), cols, ir.Constant(i32, 0)),
         ir.Constant(lane_ids.type, ir.Undefined), splat)
     full = builder.icmp_signed(">=", cols, _const(context, nr))
-    for r in range(MR):
+    for r in range(mr):
         with builder.if_then(builder.icmp_signed("<", _const(context, r), rows)):
             crow = builder.gep(c_ptr, [builder.mul(ldc, _const(context, r))])
             for j in range(NV):
@@ -139,17 +139,25 @@ def _codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
     return context.get_dummy_value()
 
 
-def _micro_kernel(typingctx: Any, a: Any, a_off: Any, a_rs: Any, a_cs: Any, b: Any, b_off: Any, ldb: Any,
-                 kc: Any, c: Any, c_off: Any, ldc: Any, rows: Any, cols: Any, accumulate: Any) -> Any:
-    """One ``MR x NR`` tile of C (see the module docstring); A, B and C share one float dtype."""
-    arrays = (a, b, c)
-    if not all(isinstance(x, types.Array) for x in arrays) or len({x.dtype for x in arrays}) != 1:
-        return None
-    if a.dtype not in (types.float32, types.float64):
-        return None
-    intp = types.intp
-    sig = types.void(a, intp, intp, intp, b, intp, intp, intp, c, intp, intp, intp, intp, types.boolean)
-    return sig, _codegen
+def _make_kernel(mr: int) -> Any:
+    def kernel(typingctx: Any, a: Any, a_off: Any, a_rs: Any, a_cs: Any, b: Any, b_off: Any, ldb: Any,
+               kc: Any, c: Any, c_off: Any, ldc: Any, rows: Any, cols: Any, accumulate: Any) -> Any:
+        arrays = (a, b, c)
+        if not all(isinstance(x, types.Array) for x in arrays) or len({x.dtype for x in arrays}) != 1:
+            return None
+        if a.dtype not in (types.float32, types.float64):
+            return None
+        intp = types.intp
+        sig = types.void(a, intp, intp, intp, b, intp, intp, intp, c, intp, intp, intp, intp, types.boolean)
+        return sig, lambda context, builder, sg, args: _codegen(mr, context, builder, sg, args)
+
+    kernel.__name__ = kernel.__qualname__ = f"micro_kernel_{mr}x{NV}"
+    return intrinsic(kernel)
 
 
-micro_kernel: Any = intrinsic(_micro_kernel)  # typed as Any: mypy cannot see the JIT-level signature
+#: One ``MR x NR`` tile of C (see the module docstring); A, B and C share one float dtype.
+#: Typed as Any: mypy cannot see the JIT-level signature.
+micro_kernel: Any = _make_kernel(MR)
+#: The same for one row of C (``rows`` is 1): vector-times-matrix steps (RNN cells at batch 1)
+#: without computing MR - 1 clamped copies of the row.
+row_kernel: Any = _make_kernel(1)

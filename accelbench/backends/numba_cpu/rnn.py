@@ -1,10 +1,18 @@
-"""Fused recurrent cell steps (vanilla, LSTM, GRU) written with Numba, PyTorch gate order.
+"""Fused recurrent cells (vanilla, LSTM, GRU; PyTorch gate order) on the shared micro-kernel.
 
-One kernel per cell: for every (sample, hidden unit) it computes that unit's gate pre-activations
-(dot products with the input and the previous hidden state), applies the non-linearities and
-updates the state in place, without materialising a gates array. The sequence variant loops the
-timesteps inside the kernel (each step needs the whole previous hidden state, so the parallel
-loop is per step).
+The gate GEMMs of a step are fused into one pass over column panels of gate-interleaved
+weights:
+
+* at prepare time (:func:`pack_cell`) ``W_ih`` and ``W_hh`` (G*H rows) are transposed and packed
+  into NR-wide column panels in which the G gates of ``U = NR // G`` hidden units sit side by
+  side (panel ``P`` holds gate ``g`` of unit ``P*U + u`` in column ``g*U + u``); biases follow
+  the same order;
+* per timestep, each parallel task takes whole panels: the micro-kernel computes the panel's
+  ``x_t W_ih`` and ``h W_hh`` columns (one vector-times-matrix kernel per row at batch < 4, the
+  12-row tile otherwise) and the task then applies the cell's non-linearities to its own ``U``
+  units, so gates never leave the task and every step is one parallel region;
+* the timestep loop runs inside the kernel (the next step needs the whole new hidden state);
+  small cells run on the calling thread.
 """
 
 from __future__ import annotations
@@ -14,13 +22,41 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from accelbench.backends.numba_cpu.microkernel import MR, micro_kernel, nr_for, renamed, row_kernel
 
-@njit(cache=True, inline="always", fastmath=True)
-def _dot(w: np.ndarray, row: int, v: np.ndarray) -> float:
-    acc = w[row, 0] * 0
-    for i in range(v.shape[0]):
-        acc += w[row, i] * v[i]
-    return acc
+CELL_CODES = {"vanilla": 0, "lstm": 1, "gru": 2}
+GATE_COUNT = {"vanilla": 1, "lstm": 4, "gru": 3}
+#: Below this many FLOPs per timestep the cell runs on the calling thread (one parallel region a
+#: step costs several microseconds).
+SERIAL_STEP_FLOPS = 1e6
+
+
+def units_per_panel(cell: str, itemsize: int) -> int:
+    """Hidden units whose G gates share one NR-wide panel."""
+    return nr_for(itemsize) // GATE_COUNT[cell]
+
+
+def _interleave(matrix: np.ndarray, gates: int, units: int, nr: int) -> np.ndarray:
+    """Rows of ``matrix`` (G*H, ...) reordered into panels (panels, NR, ...), zero-filled."""
+    hidden = matrix.shape[0] // gates
+    panels = -(-hidden // units)
+    out = np.zeros((panels, nr, *matrix.shape[1:]), dtype=matrix.dtype)
+    for g in range(gates):
+        block = matrix[g * hidden:(g + 1) * hidden]
+        padded = np.zeros((panels * units, *matrix.shape[1:]), dtype=matrix.dtype)
+        padded[:hidden] = block
+        out[:, g * units:(g + 1) * units] = padded.reshape(panels, units, *matrix.shape[1:])
+    return out
+
+
+def pack_cell(cell: str, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Gate-interleaved packed weights (panels, in, NR) for x and h and biases (panels * NR,)."""
+    gates, nr = GATE_COUNT[cell], nr_for(w_ih.dtype.itemsize)
+    units = nr // gates
+    wih = np.ascontiguousarray(_interleave(w_ih, gates, units, nr).transpose(0, 2, 1))
+    whh = np.ascontiguousarray(_interleave(w_hh, gates, units, nr).transpose(0, 2, 1))
+    return wih, whh, _interleave(b_ih, gates, units, nr).reshape(-1), _interleave(b_hh, gates, units, nr).reshape(-1)
 
 
 @njit(cache=True, inline="always")
@@ -28,65 +64,74 @@ def _sigmoid(v: float) -> float:
     return 1.0 / (1.0 + math.exp(-v))
 
 
-@njit(cache=True, parallel=True, fastmath=True)
-def vanilla_steps(xs, h0, w_ih, w_hh, b_ih, b_hh):
-    """h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) over xs (batch, T, I); returns h_T."""
-    batch, steps, _ = xs.shape
+def _steps(xs: np.ndarray, h0: np.ndarray, c0: np.ndarray, wih: np.ndarray, whh: np.ndarray,
+           bih: np.ndarray, bhh: np.ndarray, cell: int, units: int) -> np.ndarray:
+    """The cell over xs (batch, T, I) from h0 (batch, H) [, c0]; returns h_T. Compiled twice (parallel, serial)."""
+    batch, steps, in_dim = xs.shape
     hidden = h0.shape[1]
-    h = h0.copy()
-    h_new = np.empty_like(h)
-    for t in range(steps):
-        for u in prange(batch * hidden):
-            b = u // hidden
-            j = u % hidden
-            pre = b_ih[j] + b_hh[j] + _dot(w_ih, j, xs[b, t]) + _dot(w_hh, j, h[b])
-            h_new[b, j] = math.tanh(pre)
-        h, h_new = h_new, h
-    return h
-
-
-@njit(cache=True, parallel=True, fastmath=True)
-def lstm_steps(xs, h0, c0, w_ih, w_hh, b_ih, b_hh):
-    """LSTM over xs (batch, T, I) with gates i, f, g, o; returns h_T."""
-    batch, steps, _ = xs.shape
-    hid = h0.shape[1]
+    panels, _, nr = wih.shape
+    ldc = panels * nr
     h = h0.copy()
     c = c0.copy()
     h_new = np.empty_like(h)
+    gx = np.empty((batch, ldc), dtype=h.dtype)
+    gh = np.empty((batch, ldc), dtype=h.dtype)
+    sb, st, si = xs.strides[0] // xs.itemsize, xs.strides[1] // xs.itemsize, xs.strides[2] // xs.itemsize
     for t in range(steps):
-        for u in prange(batch * hid):
-            b = u // hid
-            j = u % hid
-            x = xs[b, t]
-            hb = h[b]
-            gi = b_ih[j] + b_hh[j] + _dot(w_ih, j, x) + _dot(w_hh, j, hb)
-            gf = b_ih[hid + j] + b_hh[hid + j] + _dot(w_ih, hid + j, x) + _dot(w_hh, hid + j, hb)
-            gg = b_ih[2 * hid + j] + b_hh[2 * hid + j] + _dot(w_ih, 2 * hid + j, x) + _dot(w_hh, 2 * hid + j, hb)
-            go = b_ih[3 * hid + j] + b_hh[3 * hid + j] + _dot(w_ih, 3 * hid + j, x) + _dot(w_hh, 3 * hid + j, hb)
-            cj = _sigmoid(gf) * c[b, j] + _sigmoid(gi) * math.tanh(gg)
-            c[b, j] = cj  # c[b, j] is read only by this (b, j): safe to update in place
-            h_new[b, j] = _sigmoid(go) * math.tanh(cj)
+        for panel in prange(panels):
+            col = panel * nr
+            if batch < 4:
+                for b in range(batch):
+                    row_kernel(xs, b * sb + t * st, sb, si, wih, panel * in_dim * nr, nr, in_dim,
+                               gx, b * ldc + col, ldc, 1, nr, False)
+                    row_kernel(h, b * hidden, hidden, 1, whh, panel * hidden * nr, nr, hidden,
+                               gh, b * ldc + col, ldc, 1, nr, False)
+            else:
+                for i0 in range(0, batch, MR):
+                    rows = min(MR, batch - i0)
+                    micro_kernel(xs, i0 * sb + t * st, sb, si, wih, panel * in_dim * nr, nr, in_dim,
+                                 gx, i0 * ldc + col, ldc, rows, nr, False)
+                    micro_kernel(h, i0 * hidden, hidden, 1, whh, panel * hidden * nr, nr, hidden,
+                                 gh, i0 * ldc + col, ldc, rows, nr, False)
+            for uu in range(min(units, hidden - panel * units)):
+                u = panel * units + uu
+                for b in range(batch):
+                    if cell == 0:
+                        j = col + uu
+                        h_new[b, u] = math.tanh(gx[b, j] + bih[j] + gh[b, j] + bhh[j])
+                    elif cell == 1:
+                        i = col + uu
+                        f, g, o = i + units, i + 2 * units, i + 3 * units
+                        gi = _sigmoid(gx[b, i] + bih[i] + gh[b, i] + bhh[i])
+                        gf = _sigmoid(gx[b, f] + bih[f] + gh[b, f] + bhh[f])
+                        gg = math.tanh(gx[b, g] + bih[g] + gh[b, g] + bhh[g])
+                        go = _sigmoid(gx[b, o] + bih[o] + gh[b, o] + bhh[o])
+                        cu = gf * c[b, u] + gi * gg
+                        c[b, u] = cu  # read only by this (b, u)
+                        h_new[b, u] = go * math.tanh(cu)
+                    else:
+                        r, z = col + uu, col + uu + units
+                        n = z + units
+                        gr = _sigmoid(gx[b, r] + bih[r] + gh[b, r] + bhh[r])
+                        gz = _sigmoid(gx[b, z] + bih[z] + gh[b, z] + bhh[z])
+                        gn = math.tanh(gx[b, n] + bih[n] + gr * (gh[b, n] + bhh[n]))
+                        h_new[b, u] = (1.0 - gz) * gn + gz * h[b, u]
         h, h_new = h_new, h
     return h
 
 
-@njit(cache=True, parallel=True, fastmath=True)
-def gru_steps(xs, h0, w_ih, w_hh, b_ih, b_hh):
-    """GRU over xs (batch, T, I) with gates r, z, n (n uses r * (W_hn h + b_hn)); returns h_T."""
-    batch, steps, _ = xs.shape
-    hid = h0.shape[1]
-    h = h0.copy()
-    h_new = np.empty_like(h)
-    for t in range(steps):
-        for u in prange(batch * hid):
-            b = u // hid
-            j = u % hid
-            x = xs[b, t]
-            hb = h[b]
-            r = _sigmoid(b_ih[j] + b_hh[j] + _dot(w_ih, j, x) + _dot(w_hh, j, hb))
-            z = _sigmoid(b_ih[hid + j] + b_hh[hid + j] + _dot(w_ih, hid + j, x) + _dot(w_hh, hid + j, hb))
-            n_h = b_hh[2 * hid + j] + _dot(w_hh, 2 * hid + j, hb)
-            n = math.tanh(b_ih[2 * hid + j] + _dot(w_ih, 2 * hid + j, x) + r * n_h)
-            h_new[b, j] = (1.0 - z) * n + z * hb[j]
-        h, h_new = h_new, h
-    return h
+_steps_parallel = njit(cache=True, parallel=True)(renamed(_steps, "_steps_parallel"))
+_steps_serial = njit(cache=True)(renamed(_steps, "_steps_serial"))
+
+
+def run_cell(cell: str, xs: np.ndarray, h0: np.ndarray, c0: np.ndarray | None,
+             packed: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """h_T of ``cell`` over xs (batch, T, I) from h0 (batch, H) (and c0 for LSTM), weights from :func:`pack_cell`."""
+    wih, whh, bih, bhh = packed
+    batch, _, in_dim = xs.shape
+    hidden = h0.shape[1]
+    step_flops = 2.0 * batch * GATE_COUNT[cell] * hidden * (in_dim + hidden)
+    run = _steps_serial if step_flops < SERIAL_STEP_FLOPS else _steps_parallel
+    units = units_per_panel(cell, xs.dtype.itemsize)
+    return run(xs, np.ascontiguousarray(h0), np.ascontiguousarray(h0 if c0 is None else c0), wih, whh, bih, bhh,
+               CELL_CODES[cell], units)
