@@ -55,8 +55,8 @@ def apply(args: argparse.Namespace, setup: RunSetup) -> None:
         from accelbench.results.compare import parse_fail_on
 
         parse_fail_on(fail_on)
-    if compare_to is not None:
-        reference_run(Path(getattr(args, "store", "accelbench.duckdb")), compare_to)
+    if compare_to is not None:  # resolved now: `--compare-to last` means the last run before this one
+        args.compare_to_run = reference_run(Path(getattr(args, "store", "accelbench.duckdb")), compare_to)
 
 
 def reference_run(store_path: Path, spec: str) -> str:
@@ -79,7 +79,7 @@ def compare_after_run(args: argparse.Namespace, results: list[Any]) -> int:
     from accelbench.results.store import open_store
 
     spec = args.compare_to
-    reference = reference_run(Path(args.store), spec)
+    reference = getattr(args, "compare_to_run", None) or reference_run(Path(args.store), spec)
     with open_store(args.store, read_only=True) as store:
         baseline = store.measurements(reference)
     changes = compare_runs(baseline, results)

@@ -116,6 +116,9 @@ def test_an_unchanged_modeled_rerun_passes_compare_to(fake_backends: list[str], 
     assert main([*common, "--commit", "aaaa1111"]) == 0
     assert main(["baseline", "set", "ci", "--store", str(store)]) == 0
     assert main([*common, "--commit", "bbbb2222", "--compare-to", "ci", "--fail-on", "p50:5%"]) == 0
+    with monkeypatch.context() as patch:  # `last` is the run before this one, not this run itself
+        plant_modeled_slowdown(patch, 1.5)
+        assert main([*common, "--commit", "cccc3333", "--compare-to", "last", "--fail-on", "p50:5%"]) == 1
 
 
 def test_mistakes_in_history_options_stop_the_run_before_anything_is_stored(
