@@ -22,7 +22,7 @@ from typing import Any
 
 from accelbench.fpga.cache import cache_root, cached_manifest, design_key, seal_manifest
 from accelbench.fpga.config import FpgaConfig
-from accelbench.fpga.convert import convert
+from accelbench.fpga.convert import CLEAN_ONNX, convert
 from accelbench.fpga.layers import LayerSpec, layers_from_hls_model
 from accelbench.fpga.lowering import Lowered, lower
 from accelbench.fpga.torch_layers import layers_from_torch, weight_products
@@ -61,7 +61,8 @@ def _limit_memory(limit_bytes: int) -> Any:
     return apply
 
 
-def _compile(workload: Workload, cfg: FpgaConfig, directory: Path) -> dict[str, Any]:
+def _run_stage(workload: Workload, cfg: FpgaConfig, directory: Path, stage: str, what: str) -> None:
+    """Run one build stage in the worker under the timeout and memory limit; BuildError names the stage."""
     spec = {
         "kind": workload.kind,
         "params": dict(workload.params),
@@ -73,18 +74,22 @@ def _compile(workload: Workload, cfg: FpgaConfig, directory: Path) -> dict[str, 
     spec_path.write_text(json.dumps(spec))
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "accelbench.fpga.compile_worker", str(spec_path)],
+            [sys.executable, "-m", "accelbench.fpga.compile_worker", str(spec_path), stage],
             capture_output=True, text=True, timeout=cfg.build_timeout_s, check=False,
             preexec_fn=_limit_memory(int(cfg.build_memory_gb * 2**30)),
         )
     except subprocess.TimeoutExpired:
-        raise BuildError(f"hls4ml C-simulation build exceeded {cfg.build_timeout_s:g} s") from None
+        raise BuildError(f"{what} exceeded {cfg.build_timeout_s:g} s") from None
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         reason = "; ".join(tail) or f"exit code {proc.returncode}"
         if proc.returncode < 0 or "MemoryError" in reason or "std::bad_alloc" in reason:
             reason = f"killed or out of memory (limit {cfg.build_memory_gb:g} GB): {reason}"
-        raise BuildError(f"hls4ml C-simulation build failed: {reason}")
+        raise BuildError(f"{what} failed: {reason}")
+
+
+def _compile(workload: Workload, cfg: FpgaConfig, directory: Path) -> dict[str, Any]:
+    _run_stage(workload, cfg, directory, "compile", "hls4ml C-simulation build")
     return seal_manifest(directory)  # records the library's sha256 for the cache check
 
 
@@ -111,6 +116,11 @@ def build_design(workload: Workload, cfg: FpgaConfig, root: Path | None = None) 
             "figures from the analytical model only"
         )
         return design
+    if lowered.route == "onnx" and not (directory / "onnx" / CLEAN_ONNX).exists():
+        with (directory / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (directory / "onnx" / CLEAN_ONNX).exists():
+                _run_stage(workload, cfg, directory, "onnx", "conversion stage (ONNX export + qonnx clean-up)")
     hls_model = convert(lowered, cfg, directory / "prj")
     layers = layers_from_hls_model(hls_model)
     design = Design(workload, cfg, lowered, hls_model, layers, key, directory, functional=True)

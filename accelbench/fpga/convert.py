@@ -16,7 +16,12 @@ logger = logging.getLogger(__name__)
 
 
 def onnx_model(lowered: Lowered, directory: Path) -> Any:
-    """Export the module to ONNX and clean it with qonnx into a channels-last graph hls4ml reads."""
+    """Export the module to ONNX and clean it with qonnx into a channels-last graph hls4ml reads.
+
+    The result is saved as ``directory/clean.onnx`` and reused: the build runs this step first in
+    its bounded child process (:mod:`accelbench.fpga.compile_worker` ``--stage onnx``), since qonnx's
+    channels-last clean-up of a large network can take many minutes.
+    """
     import warnings
 
     import torch
@@ -26,6 +31,10 @@ def onnx_model(lowered: Lowered, directory: Path) -> Any:
     from qonnx.util.cleanup import cleanup_model
 
     directory.mkdir(parents=True, exist_ok=True)
+    cleaned = directory / CLEAN_ONNX
+    if cleaned.exists():  # written by the bounded "onnx" stage of the build worker
+        register_relu6()
+        return ModelWrapper(str(cleaned))
     path = directory / "model.onnx"
     example = tuple(torch.zeros((1, *shape)) for shape in lowered.input_shapes)
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
@@ -34,7 +43,14 @@ def onnx_model(lowered: Lowered, directory: Path) -> Any:
     model = cleanup_model(ModelWrapper(str(path)))
     model = model.transform(ConvertToChannelsLastAndClean())
     model = cleanup_model(model.transform(GemmToMatMul()))  # hls4ml's ONNX frontend reads MatMul, not Gemm
-    return relu6_nodes(model)
+    model = relu6_nodes(model)
+    model.save(str(directory / (CLEAN_ONNX + ".part")))
+    (directory / (CLEAN_ONNX + ".part")).replace(cleaned)
+    return model
+
+
+#: The cleaned channels-last graph, cached next to the design (the slow qonnx step runs once).
+CLEAN_ONNX = "clean.onnx"
 
 
 RELU6 = "Relu6"
