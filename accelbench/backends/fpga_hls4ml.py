@@ -78,7 +78,7 @@ def _prepare(backend: Hls4mlBackend, workload: Workload, config: Mapping[str, An
                                                                   "ff", "bram18k")})
     notes = list(design.notes)
     notes.append(f"figures modeled with the {profile.describe()}")
-    if model.fits == "maybe":
+    if model.fits != "yes":  # "no": the resources over the part, named; "maybe": the range crossing it
         notes.append(model.fit_reason)
     tolerance: Tolerance | None = None
     if design.functional:
