@@ -213,7 +213,14 @@ def _arith(layer: LayerSpec, part: Part, profile: Profile, csd_max: int, full_fr
         adders = mapping.csd_adders * layer.input_bits * profile.lut_per_adder_bit
         lut = copies * (mapping.nonzero * profile.lut_per_mult + adders + mapping.full * lut_mult)
         return _Arith(copies * mapping.full * per, lut, copies * mapping.nonzero, mapping)
-    multipliers = copies * math.ceil(nonzero / rf) if nonzero else 0
+    if layer.strategy == "resource":
+        # the resource strategy streams every weight (zeros too) from a ROM through ceil(n / RF)
+        # multipliers, which the tools put on DSPs whatever the operand widths (the projects' 6-bit
+        # resource layers: DSP = weights / RF exactly)
+        multipliers = copies * math.ceil(layer.n_mult / rf) if layer.n_mult else 0
+        per, lut_mult = max(per, 1), 0.0
+    else:
+        multipliers = copies * math.ceil(nonzero / rf) if nonzero else 0
     mux = profile.mux_lut_per_bit * (rf - 1) / 3 * (operand + layer.input_bits)
     return _Arith(multipliers * per, multipliers * (profile.lut_per_mult + mux + lut_mult), multipliers, None)
 
