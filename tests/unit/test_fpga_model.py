@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 
 from accelbench.fpga import model as m
@@ -166,3 +167,20 @@ def test_vitis_schedules_deeper_than_vivado_at_the_same_clock() -> None:
     vivado = m.estimate(layers, U250, 4.5, get_profile("vivado-hls-2020.1"))
     vitis = m.estimate(layers, U250, 4.5, get_profile("vitis-hls-2024.1"))
     assert vitis.latency_cycles > vivado.latency_cycles  # 27 % vs 12.5 % clock uncertainty
+
+
+def test_the_resource_strategy_puts_every_weight_through_dsp_multipliers_even_narrow_ones() -> None:
+    narrow = estimate_layer(dense(64, 64, 8, bits=6, strategy="resource", nonzero_fraction=0.5))
+    assert narrow.dsp == 64 * 64 // 8  # zeros stay in the weight ROM; 6-bit operands still on DSPs
+
+
+def test_known_weights_map_products_by_their_csd_digits() -> None:
+    from accelbench.fpga.multipliers import digit_histogram
+
+    modern = dataclasses.replace(get_profile("vivado-hls-2020.1"), csd_lut_max_digits=2, csd_digits_range=(2, 3),
+                                 error={f: (1.0, 1.0) for f in m.RANGED})
+    weights = [0.0, 0.5, 0.75, 0.3]  # removed, shift, 2 digits (LUT adders), 5 digits (DSP)
+    layer = LayerSpec("d", "dense", 4, 1, 4, weight_digits=digit_histogram(np.array(weights), 16, 6))
+    estimate_ = m.estimate_layer(layer, U250, 5.0, profile=modern)
+    assert estimate_.mapping == {"zero": 1, "shift": 1, "csd": 1, "full": 1, "csd_adders": 1}
+    assert estimate_.dsp == 1 and estimate_.dsp_low <= 1 <= estimate_.dsp_high
