@@ -74,7 +74,7 @@ def _const(context: Any, value: int) -> ir.Constant:
     return ir.Constant(context.get_value_type(types.intp), value)
 
 
-def _codegen(mr: int, context: Any, builder: Any, sig: Any, args: Any) -> Any:
+def _codegen(mr: int, splits: int, context: Any, builder: Any, sig: Any, args: Any) -> Any:
     (a_v, a_off, a_rs, a_cs, b_v, b_off, ldb, kc, c_v, c_off, ldc, rows, cols, accumulate) = args
     fty = context.get_value_type(sig.args[0].dtype)
     width = VECTOR_BYTES // context.get_abi_sizeof(fty)
@@ -97,14 +97,17 @@ def _codegen(mr: int, context: Any, builder: Any, sig: Any, args: Any) -> Any:
     zero = ir.Constant(vty, [ir.Constant(fty, 0.0)] * width)
     undef = ir.Constant(vty, ir.Undefined)
     splat = ir.Constant(ir.VectorType(i32, width), [0] * width)
-    accs = [[cgutils.alloca_once_value(builder, zero) for _ in range(NV)] for _ in range(mr)]
+    # accs[split][r][j]: ``splits`` independent partial sums (steps p = split mod splits) hide the
+    # FMA latency when the tile has few rows; they are added at the end.
+    accs = [[[cgutils.alloca_once_value(builder, zero) for _ in range(NV)] for _ in range(mr)]
+            for _ in range(splits)]
     last = builder.sub(rows, _const(context, 1))
     a_rows = []  # row r reads row min(r, rows - 1): in bounds, never stored when r >= rows
     for r in range(mr):
         clamped = builder.select(builder.icmp_signed("<", _const(context, r), rows), _const(context, r), last)
         a_rows.append(builder.gep(a_ptr, [builder.mul(clamped, a_rs)]))
-    with cgutils.for_range(builder, kc) as loop:
-        p = loop.index
+
+    def step(p: Any, acc: list[list[Any]]) -> None:
         brow = builder.gep(b_ptr, [builder.mul(p, ldb)])
         bvs = [builder.load(builder.bitcast(builder.gep(brow, [_const(context, j * width)]), vptr), align=4)
                for j in range(NV)]
@@ -113,7 +116,24 @@ def _codegen(mr: int, context: Any, builder: Any, sig: Any, args: Any) -> Any:
             scalar = builder.load(builder.gep(a_rows[r], [a_step]))
             av = builder.shuffle_vector(builder.insert_element(undef, scalar, ir.Constant(i32, 0)), undef, splat)
             for j in range(NV):
-                builder.store(builder.call(fma, [av, bvs[j], builder.load(accs[r][j])]), accs[r][j])
+                builder.store(builder.call(fma, [av, bvs[j], builder.load(acc[r][j])]), acc[r][j])
+
+    main = builder.sdiv(kc, _const(context, splits)) if splits > 1 else kc
+    with cgutils.for_range(builder, main) as loop:
+        for split in range(splits):
+            p = builder.add(builder.mul(loop.index, _const(context, splits)), _const(context, split)) \
+                if splits > 1 else loop.index
+            step(p, accs[split])
+    if splits > 1:
+        done = builder.mul(main, _const(context, splits))
+        with cgutils.for_range(builder, builder.sub(kc, done)) as loop:
+            step(builder.add(done, loop.index), accs[0])
+        for split in range(1, splits):
+            for r in range(mr):
+                for j in range(NV):
+                    builder.store(builder.fadd(builder.load(accs[0][r][j]), builder.load(accs[split][r][j])),
+                                  accs[0][r][j])
+    accs0 = accs[0]
 
     lane_ids = ir.Constant(ir.VectorType(context.get_value_type(types.intp), width), list(range(width)))
     col_vec = builder.shuffle_vector(
@@ -125,7 +145,7 @@ def _codegen(mr: int, context: Any, builder: Any, sig: Any, args: Any) -> Any:
             crow = builder.gep(c_ptr, [builder.mul(ldc, _const(context, r))])
             for j in range(NV):
                 cp = builder.bitcast(builder.gep(crow, [_const(context, j * width)]), vptr)
-                acc = builder.load(accs[r][j])
+                acc = builder.load(accs0[r][j])
                 with builder.if_else(full) as (then, otherwise):
                     with then:
                         value = builder.select(accumulate, builder.fadd(acc, builder.load(cp, align=4)), acc)
@@ -139,7 +159,7 @@ def _codegen(mr: int, context: Any, builder: Any, sig: Any, args: Any) -> Any:
     return context.get_dummy_value()
 
 
-def _make_kernel(mr: int) -> Any:
+def _make_kernel(mr: int, splits: int = 1) -> Any:
     def kernel(typingctx: Any, a: Any, a_off: Any, a_rs: Any, a_cs: Any, b: Any, b_off: Any, ldb: Any,
                kc: Any, c: Any, c_off: Any, ldc: Any, rows: Any, cols: Any, accumulate: Any) -> Any:
         arrays = (a, b, c)
@@ -149,7 +169,7 @@ def _make_kernel(mr: int) -> Any:
             return None
         intp = types.intp
         sig = types.void(a, intp, intp, intp, b, intp, intp, intp, c, intp, intp, intp, intp, types.boolean)
-        return sig, lambda context, builder, sg, args: _codegen(mr, context, builder, sg, args)
+        return sig, lambda context, builder, sg, args: _codegen(mr, splits, context, builder, sg, args)
 
     kernel.__name__ = kernel.__qualname__ = f"micro_kernel_{mr}x{NV}"
     return intrinsic(kernel)
@@ -159,5 +179,6 @@ def _make_kernel(mr: int) -> Any:
 #: Typed as Any: mypy cannot see the JIT-level signature.
 micro_kernel: Any = _make_kernel(MR)
 #: The same for one row of C (``rows`` is 1): vector-times-matrix steps (RNN cells at batch 1)
-#: without computing MR - 1 clamped copies of the row.
-row_kernel: Any = _make_kernel(1)
+#: without computing MR - 1 clamped copies of the row; 4 interleaved partial sums over K keep
+#: 8 FMAs in flight (the sum's order then differs from a plain loop by rounding only).
+row_kernel: Any = _make_kernel(1, splits=4)

@@ -11,6 +11,9 @@ weights:
   ``x_t W_ih`` and ``h W_hh`` columns (one vector-times-matrix kernel per row at batch < 4, the
   12-row tile otherwise) and the task then applies the cell's non-linearities to its own ``U``
   units, so gates never leave the task and every step is one parallel region;
+* over a sequence, the input projections ``x_t W_ih`` of all timesteps are one GEMM up front
+  (W_ih's packed panels are GEMM B panels), so a step streams only ``W_hh`` (which then stays in
+  L2 from step to step);
 * the timestep loop runs inside the kernel (the next step needs the whole new hidden state);
   small cells run on the calling thread.
 """
@@ -22,6 +25,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from accelbench.backends.numba_cpu.gemm import gemm_packed
 from accelbench.backends.numba_cpu.microkernel import MR, micro_kernel, nr_for, renamed, row_kernel
 
 CELL_CODES = {"vanilla": 0, "lstm": 1, "gru": 2}
@@ -65,8 +69,12 @@ def _sigmoid(v: float) -> float:
 
 
 def _steps(xs: np.ndarray, h0: np.ndarray, c0: np.ndarray, wih: np.ndarray, whh: np.ndarray,
-           bih: np.ndarray, bhh: np.ndarray, cell: int, units: int) -> np.ndarray:
-    """The cell over xs (batch, T, I) from h0 (batch, H) [, c0]; returns h_T. Compiled twice (parallel, serial)."""
+           bih: np.ndarray, bhh: np.ndarray, cell: int, units: int, gx: np.ndarray, x_done: bool) -> np.ndarray:
+    """The cell over xs (batch, T, I) from h0 (batch, H) [, c0]; returns h_T. Compiled twice (parallel, serial).
+
+    ``gx`` (batch * T, panels * NR) holds the input projections ``x_t W_ih`` (row ``b * T + t``):
+    already computed when ``x_done``, else computed step by step here.
+    """
     batch, steps, in_dim = xs.shape
     hidden = h0.shape[1]
     panels, _, nr = wih.shape
@@ -74,7 +82,6 @@ def _steps(xs: np.ndarray, h0: np.ndarray, c0: np.ndarray, wih: np.ndarray, whh:
     h = h0.copy()
     c = c0.copy()
     h_new = np.empty_like(h)
-    gx = np.empty((batch, ldc), dtype=h.dtype)
     gh = np.empty((batch, ldc), dtype=h.dtype)
     sb, st, si = xs.strides[0] // xs.itemsize, xs.strides[1] // xs.itemsize, xs.strides[2] // xs.itemsize
     for t in range(steps):
@@ -82,39 +89,42 @@ def _steps(xs: np.ndarray, h0: np.ndarray, c0: np.ndarray, wih: np.ndarray, whh:
             col = panel * nr
             if batch < 4:
                 for b in range(batch):
-                    row_kernel(xs, b * sb + t * st, sb, si, wih, panel * in_dim * nr, nr, in_dim,
-                               gx, b * ldc + col, ldc, 1, nr, False)
+                    if not x_done:
+                        row_kernel(xs, b * sb + t * st, sb, si, wih, panel * in_dim * nr, nr, in_dim,
+                                   gx, (b * steps + t) * ldc + col, ldc, 1, nr, False)
                     row_kernel(h, b * hidden, hidden, 1, whh, panel * hidden * nr, nr, hidden,
                                gh, b * ldc + col, ldc, 1, nr, False)
             else:
                 for i0 in range(0, batch, MR):
                     rows = min(MR, batch - i0)
-                    micro_kernel(xs, i0 * sb + t * st, sb, si, wih, panel * in_dim * nr, nr, in_dim,
-                                 gx, i0 * ldc + col, ldc, rows, nr, False)
+                    if not x_done:
+                        micro_kernel(xs, i0 * sb + t * st, sb, si, wih, panel * in_dim * nr, nr, in_dim,
+                                     gx, (i0 * steps + t) * ldc + col, steps * ldc, rows, nr, False)
                     micro_kernel(h, i0 * hidden, hidden, 1, whh, panel * hidden * nr, nr, hidden,
                                  gh, i0 * ldc + col, ldc, rows, nr, False)
             for uu in range(min(units, hidden - panel * units)):
                 u = panel * units + uu
                 for b in range(batch):
+                    xrow = b * steps + t
                     if cell == 0:
                         j = col + uu
-                        h_new[b, u] = math.tanh(gx[b, j] + bih[j] + gh[b, j] + bhh[j])
+                        h_new[b, u] = math.tanh(gx[xrow, j] + bih[j] + gh[b, j] + bhh[j])
                     elif cell == 1:
                         i = col + uu
                         f, g, o = i + units, i + 2 * units, i + 3 * units
-                        gi = _sigmoid(gx[b, i] + bih[i] + gh[b, i] + bhh[i])
-                        gf = _sigmoid(gx[b, f] + bih[f] + gh[b, f] + bhh[f])
-                        gg = math.tanh(gx[b, g] + bih[g] + gh[b, g] + bhh[g])
-                        go = _sigmoid(gx[b, o] + bih[o] + gh[b, o] + bhh[o])
+                        gi = _sigmoid(gx[xrow, i] + bih[i] + gh[b, i] + bhh[i])
+                        gf = _sigmoid(gx[xrow, f] + bih[f] + gh[b, f] + bhh[f])
+                        gg = math.tanh(gx[xrow, g] + bih[g] + gh[b, g] + bhh[g])
+                        go = _sigmoid(gx[xrow, o] + bih[o] + gh[b, o] + bhh[o])
                         cu = gf * c[b, u] + gi * gg
                         c[b, u] = cu  # read only by this (b, u)
                         h_new[b, u] = go * math.tanh(cu)
                     else:
                         r, z = col + uu, col + uu + units
                         n = z + units
-                        gr = _sigmoid(gx[b, r] + bih[r] + gh[b, r] + bhh[r])
-                        gz = _sigmoid(gx[b, z] + bih[z] + gh[b, z] + bhh[z])
-                        gn = math.tanh(gx[b, n] + bih[n] + gr * (gh[b, n] + bhh[n]))
+                        gr = _sigmoid(gx[xrow, r] + bih[r] + gh[b, r] + bhh[r])
+                        gz = _sigmoid(gx[xrow, z] + bih[z] + gh[b, z] + bhh[z])
+                        gn = math.tanh(gx[xrow, n] + bih[n] + gr * (gh[b, n] + bhh[n]))
                         h_new[b, u] = (1.0 - gz) * gn + gz * h[b, u]
         h, h_new = h_new, h
     return h
@@ -133,5 +143,10 @@ def run_cell(cell: str, xs: np.ndarray, h0: np.ndarray, c0: np.ndarray | None,
     step_flops = 2.0 * batch * GATE_COUNT[cell] * hidden * (in_dim + hidden)
     run = _steps_serial if step_flops < SERIAL_STEP_FLOPS else _steps_parallel
     units = units_per_panel(cell, xs.dtype.itemsize)
+    steps, columns = xs.shape[1], wih.shape[0] * wih.shape[2]
+    if steps > 1:  # the input projections of all steps as one GEMM (W_ih is packed as GEMM panels)
+        gx = gemm_packed(np.ascontiguousarray(xs).reshape(1, batch * steps, in_dim), wih, columns)[0]
+    else:
+        gx = np.empty((batch, columns), dtype=xs.dtype)
     return run(xs, np.ascontiguousarray(h0), np.ascontiguousarray(h0 if c0 is None else c0), wih, whh, bih, bhh,
-               CELL_CODES[cell], units)
+               CELL_CODES[cell], units, gx, steps > 1)
