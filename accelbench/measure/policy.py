@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from accelbench.errors import UserError
 
-SCENARIOS = ("single-stream", "offline")
+SCENARIOS = ("single-stream", "offline", "server")
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,9 @@ class RunPolicy:
     * ``target_rel_noise``: sampling stops once the relative half-width of the 95 % confidence
       interval of the median falls below this, after ``min_samples``...
     * ``budget_s``: ...or once sampling has taken this long, or after ``max_samples``.
-    * ``scenario``: ``single-stream`` (each query completes before the next: per-query latency
+    * ``scenario``: ``server`` (Poisson arrivals under a latency bound, see
+      :mod:`accelbench.measure.loadgen`; its settings travel in the task's ``server`` config), or
+      ``single-stream`` (each query completes before the next: per-query latency
       distribution) or ``offline`` (queries issued back to back, one sync per sample: throughput).
     * ``seed``: seed of the correctness inputs (None: a fresh random seed, recorded).
     * ``check_correctness``: compare the output with the float64 reference before timing.

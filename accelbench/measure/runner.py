@@ -51,7 +51,7 @@ from accelbench.measure.quality import judge, sample_is_contended
 from accelbench.measure.stats import summarize
 from accelbench.measure.stopping import stop_reason
 from accelbench.measure.timers import now_s, timer_overhead_s
-from accelbench.results.record import LABELLED_FIGURES, LatencyStats, Measurement, Status
+from accelbench.results.record import LABELLED_FIGURES, LatencyStats, Measurement, Quality, Status
 from accelbench.workload import Workload
 
 
@@ -270,6 +270,9 @@ class Runner:
                 return self._modeled(backend, prepared, batch, base, provenance, methods, status="does-not-fit")
             return self._modeled(backend, prepared, batch, base, provenance, methods)
 
+        if self.policy.scenario == "server":
+            with threads.limited(self.policy.threads if backend.family == "cpu" else None):
+                return self._server(backend, prepared, batch, base, provenance, methods)
         with threads.limited(self.policy.threads if backend.family == "cpu" else None):
             return self._timed(backend, workload, batch, base, prepared, inputs, device_inputs, provenance, methods)
 
@@ -342,6 +345,43 @@ class Runner:
             methods=methods,
         )
 
+    def _server(
+        self,
+        backend: Backend,
+        prepared: Prepared,
+        batch: int,
+        base: dict[str, Any],
+        provenance: dict[str, str],
+        methods: dict[str, str],
+        status: Status = "ok",
+    ) -> Measurement:
+        """The server scenario (:mod:`accelbench.measure.server`): Poisson arrivals under a latency
+        bound, served in real time, or simulated against the model for modeled backends."""
+        from accelbench.measure.contention import default_source, delta
+        from accelbench.measure.server import measure_server
+
+        settings = dict(base["config"].get("server") or {})
+        if not settings:
+            raise UserError("--scenario server needs --target-qps Q or --find-max-qps (and --latency-bound-ms)")
+        seed: int = base["seed"] if base.get("seed") is not None else (self.policy.seed or 0)
+        source = default_source() if backend.timing != "modeled" else None
+        before = source.read() if source is not None else None
+        fields = measure_server(backend, prepared, prepared.workload, batch, settings, seed)
+        quality = None
+        if source is not None and before is not None:
+            interval = delta(before, source.read())
+            source.close()
+            fraction = interval.fraction
+            contended = fraction is not None and fraction > self.policy.contention_threshold
+            quality = Quality(
+                verdict="contended" if contended else "ok", run_delay_fraction=fraction, source=interval.source,
+                reason=(f"threads waited {100 * fraction:.0f} % of the run for a CPU; another process is competing"
+                        if contended and fraction is not None else ""))
+        provenance.update(fields.pop("provenance"))
+        methods["latency"] = fields.pop("method")
+        return Measurement(**base, **fields, status=status, quality=quality, provenance=provenance,
+                           methods=methods)
+
     def _modeled(
         self,
         backend: Backend,
@@ -352,6 +392,8 @@ class Runner:
         methods: dict[str, str],
         status: Status = "ok",
     ) -> Measurement:
+        if self.policy.scenario == "server":  # the same arrivals, simulated against the model
+            return self._server(backend, prepared, batch, base, provenance, methods, status)
         estimate = backend.estimate(prepared, batch)
         if estimate is None:
             raise RuntimeError(f"backend {backend.name} declares modeled timing but gave no estimate")

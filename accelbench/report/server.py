@@ -9,6 +9,7 @@ highest VALID offered rate is ``max_valid_qps`` when stored, else the best VALID
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,8 @@ class Probe:
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and value == value else None
+    """A finite number, else None (a probe beyond a modeled capacity has an infinite latency)."""
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
 
 def probes(m: Measurement) -> list[Probe]:
