@@ -12,10 +12,11 @@ library-like choices below and keeps the fastest (a library's heuristic picks it
   prologue/epilogue) / (peak per SM x efficiency), efficiency = class efficiency x
   ``r(tile) / r(128x128)`` with ``r = ai / (ai + a0)``, ``ai = tm tn / (tm + tn)`` (small and
   skinny tiles reuse less of what they load), capped at 1;
-* memory time = DRAM bytes / (bandwidth x ``bw_eff``); DRAM bytes = A + B + C once, plus the
-  re-reads of A (``ceil(N/tn) - 1`` times) and B (``ceil(M/tm) - 1`` times) scaled by ``reread`` and
-  by the share of the working set that misses L2 (``1 - L2 / working set``, clipped to 0..1),
-  plus split-K partial sums (written and read once in fp32);
+* memory time = DRAM bytes / (bandwidth x ``bw_eff``). Operand traffic with L2 reuse: L2 holds
+  panels of A and B for a block of C of side ``S = sqrt(l2_share x L2 / (2 x element bytes))``,
+  so A and B stream ``(A x N + B x M) / S`` bytes, at least A + B (each read once) and at most the
+  tile-level traffic without L2 (``A x ceil(N/tn) + B x ceil(M/tm)``); plus C once, plus split-K
+  partial sums (written and read once in fp32);
 * time = max(compute, memory) (+ one launch for a split-K reduction kernel).
 
 The launch overhead is added by the caller once per kernel. All constants come from
@@ -50,7 +51,7 @@ class Constants:
     ``eff_int8`` the fraction of peak a large tile reaches on CUDA cores / tensor cores / int8 dot
     products; ``a0`` the tile intensity (elements) at which efficiency halves; ``k0`` the K-steps a
     tile loses to prologue and epilogue; ``bw_eff`` the reachable fraction of DRAM bandwidth;
-    ``reread`` the share of tile re-reads that reach DRAM when the working set exceeds L2;
+    ``l2_share`` the share of L2 that holds a GEMM's A and B panels;
     ``conv_eff`` implicit-GEMM convolution efficiency relative to GEMM; ``wino_gain`` the FLOP
     reduction of Winograd on 3x3 stride-1 convolutions; ``rnn_step_s`` the per-timestep overhead
     of a recurrent layer (launches, synchronisation); ``l2_speed`` L2 over DRAM bandwidth for
@@ -65,7 +66,7 @@ class Constants:
     a0: float = 16.0
     k0: float = 32.0
     bw_eff: float = 0.8
-    reread: float = 0.3
+    l2_share: float = 0.5
     conv_eff: float = 0.8
     wino_gain: float = 1.8
     rnn_step_s: float = 10e-6
@@ -96,7 +97,8 @@ class Ops:
     (for a convolution A is the input tensor, not its im2col expansion); ``peak_flops_s`` the
     math path's peak; ``eff_class`` an index into :data:`EFF_CLASSES`; ``amd`` 1.0 for AMD
     devices; ``sms``, ``bandwidth_bytes_s``, ``l2_bytes`` device figures; ``kind_eff`` an extra
-    efficiency factor (1 for GEMM, ``conv_eff`` applied by the caller for convolutions).
+    efficiency factor (1 for GEMM, ``conv_eff`` applied by the caller for convolutions);
+    ``elem_bytes`` the bytes of one input element.
     """
 
     m: np.ndarray
@@ -112,6 +114,7 @@ class Ops:
     bandwidth_bytes_s: np.ndarray
     l2_bytes: np.ndarray
     kind_eff: np.ndarray
+    elem_bytes: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -154,11 +157,11 @@ def gemm_time(ops: Ops, c: Constants) -> Timing:
     compute = waves * per_sm * 2.0 * tm * tn * k_slice / (peak_sm * eff)
     # DRAM traffic with L2 reuse.
     a, b, cb = ops.a_bytes[:, None], ops.b_bytes[:, None], ops.c_bytes[:, None]
-    working = a + b + cb
-    miss = np.clip(1.0 - ops.l2_bytes[:, None] / np.maximum(working, 1.0), 0.0, 1.0)
-    rereads = (a * (np.ceil(n / tn) - 1.0) + b * (np.ceil(m / tm) - 1.0)) * c.reread * miss
+    block = np.sqrt(c.l2_share * ops.l2_bytes / (2.0 * ops.elem_bytes))[:, None]  # side of C held via L2
+    no_l2 = a * np.ceil(n / tn) + b * np.ceil(m / tm)
+    operands = np.clip((a * n + b * m) / block, a + b, np.maximum(no_l2, a + b))
     partials = np.where(split > 1, 2.0 * split * m * n * PARTIAL_BYTES, 0.0)
-    memory = (working + rereads + partials) / (ops.bandwidth_bytes_s[:, None] * c.bw_eff)
+    memory = (operands + cb + partials) / (ops.bandwidth_bytes_s[:, None] * c.bw_eff)
     total = np.maximum(compute, memory) + np.where(split > 1, c.launch_s, 0.0)
     # A split only helps when K is long enough to cut.
     total = np.where((split > 1) & (k < split * 64), np.inf, total)

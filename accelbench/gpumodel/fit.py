@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelbench.gpumodel.deepbench import KINDS, Sample
-from accelbench.gpumodel.equations import Constants
+from accelbench.gpumodel.equations import EFF_CLASSES, Constants
 from accelbench.gpumodel.pieces import PieceTable, evaluate
 
 #: Devices kept out of fitting (catalog keys): the P100 is the only GP100 (HBM2) part in DeepBench.
@@ -30,8 +30,8 @@ RANGE_PERCENTILES = (5.0, 95.0)
 #: Bounds of each constant during the fit (same order as Constants fields).
 BOUNDS: dict[str, tuple[float, float]] = {
     "launch_s": (1e-6, 30e-6), "eff_fp32": (0.3, 1.0), "eff_tensor": (0.2, 1.0), "eff_int8": (0.2, 1.0),
-    "a0": (1.0, 256.0), "k0": (1.0, 512.0), "bw_eff": (0.3, 1.0), "reread": (0.01, 1.0),
-    "conv_eff": (0.3, 1.5), "wino_gain": (1.0, 2.25), "rnn_step_s": (0.5e-6, 100e-6), "l2_speed": (1.0, 10.0),
+    "a0": (1.0, 256.0), "k0": (1.0, 512.0), "bw_eff": (0.3, 1.0), "l2_share": (0.05, 1.0),
+    "conv_eff": (0.3, 1.5), "wino_gain": (1.0, 4.0), "rnn_step_s": (0.5e-6, 100e-6), "l2_speed": (1.0, 10.0),
     "amd_eff": (0.3, 1.5),
 }
 
@@ -72,25 +72,52 @@ def _table(samples: list[Sample]) -> PieceTable:
     return PieceTable.build([replace(s.piece, item=i) for i, s in enumerate(samples)])
 
 
+def _unseen(samples: list[Sample]) -> dict[str, str]:
+    """Constants no fit row depends on -> the constant they are tied to (``""``: keep the start value).
+
+    Without tensor-core (or int8) rows, that efficiency would wander freely; it is tied to the fp32
+    efficiency instead, the prior for a math path the data never showed. Without AMD rows the
+    vendor factor stays at its start."""
+    classes = {int(s.piece.eff_class) for s in samples}
+    tied: dict[str, str] = {}
+    if EFF_CLASSES.index("tensor") not in classes:
+        tied["eff_tensor"] = "eff_fp32"
+    if EFF_CLASSES.index("int8") not in classes:
+        tied["eff_int8"] = "eff_fp32"
+    if not any(s.piece.amd > 0 for s in samples):
+        tied["amd_eff"] = ""
+    return tied
+
+
 def fit_constants(samples: list[Sample], start: Constants | None = None, max_nfev: int = 200) -> Constants:
-    """Least-squares fit of the constants on ``samples`` (log space, soft-L1, bounded)."""
+    """Least-squares fit of the constants on ``samples`` (log space, soft-L1, bounded); constants
+    the rows cannot inform are tied (:func:`_unseen`)."""
     from scipy.optimize import least_squares
 
     names = Constants.names()
+    tied = _unseen(samples)
+    free = [i for i, name in enumerate(names) if name not in tied]
     table = _table(samples)
     measured = np.log(np.array([s.measured_s for s in samples]))
     weights = _weights(samples)
     lower = np.log([BOUNDS[n][0] for n in names])
     upper = np.log([BOUNDS[n][1] for n in names])
-    x0 = np.clip(np.log((start or Constants()).as_array()), lower + 1e-9, upper - 1e-9)
+    full = np.clip(np.log((start or Constants()).as_array()), lower + 1e-9, upper - 1e-9)
+
+    def expand(x: np.ndarray) -> Constants:
+        values = np.exp(full.copy())
+        values[free] = np.exp(x)
+        for name, source in tied.items():
+            if source:
+                values[names.index(name)] = values[names.index(source)]
+        return Constants.from_array(values)
 
     def residuals(x: np.ndarray) -> np.ndarray:
-        predicted = evaluate(table, Constants.from_array(np.exp(x))).latency_s
-        return (np.log(predicted) - measured) * weights
+        return (np.log(evaluate(table, expand(x)).latency_s) - measured) * weights
 
-    result = least_squares(residuals, x0, bounds=(lower, upper), loss="soft_l1", f_scale=0.1,
+    result = least_squares(residuals, full[free], bounds=(lower[free], upper[free]), loss="soft_l1", f_scale=0.1,
                            max_nfev=max_nfev, x_scale=1.0, diff_step=1e-3)
-    return Constants.from_array(np.exp(result.x))
+    return expand(result.x)
 
 
 def predict(samples: list[Sample], constants: Constants) -> np.ndarray:

@@ -47,6 +47,7 @@ class Piece:
     step_overheads: float = 0.0
     stream_bytes: float = 0.0
     flops: float = 0.0
+    elem_bytes: float = 4.0
 
 
 def _device(gpu: GpuSpec) -> dict[str, float]:
@@ -62,7 +63,8 @@ def gemm_piece(item: int, gpu: GpuSpec, precision: str, m: int, n: int, k: int) 
     """``C[m,n] = A[m,k] B[k,n]`` as one kernel."""
     path = math_path(gpu, precision, aligned8=_aligned(m, n, k))
     piece = Piece(item, m, n, k, m * k * path.in_bytes, k * n * path.in_bytes, m * n * path.out_bytes,
-                  path.peak_flops_s, path.eff_class, flops=2.0 * m * n * k, **_device(gpu))
+                  path.peak_flops_s, path.eff_class, flops=2.0 * m * n * k, elem_bytes=path.in_bytes,
+                  **_device(gpu))
     return piece, path
 
 
@@ -76,12 +78,13 @@ def conv_piece(item: int, gpu: GpuSpec, precision: str, *, batch: int, c: int, h
     c_group, k_group = c // groups, k // groups
     path = math_path(gpu, precision, aligned8=_aligned(c_group, k_group), conv=True)
     m_gemm, n_gemm, k_gemm = batch * p * q, k_group, c_group * r * s
-    winograd = 1.0 if (r == 3 and s == 3 and stride_h == 1 and stride_w == 1 and groups == 1) else 0.0
+    winograd = 1.0 if (r == s == 3 and stride_h == 1 and stride_w == 1 and groups == 1) else 0.0
     # Grouped convolutions: the groups run side by side, so N and the operands scale with groups.
     piece = Piece(item, m_gemm, n_gemm * groups, k_gemm,
                   batch * c * h * w * path.in_bytes, k * c_group * r * s * path.in_bytes,
                   batch * k * p * q * path.out_bytes, path.peak_flops_s, path.eff_class,
-                  conv=1.0, winograd=winograd, flops=2.0 * m_gemm * k * k_gemm, **_device(gpu))
+                  conv=1.0, winograd=winograd, flops=2.0 * m_gemm * k * k_gemm, elem_bytes=path.in_bytes,
+                  **_device(gpu))
     return piece, path
 
 
@@ -103,7 +106,7 @@ def rnn_piece(item: int, gpu: GpuSpec, precision: str, *, cell: str, hidden: int
     piece = Piece(item, g, batch, hidden, g * hidden * path.in_bytes, hidden * batch * path.in_bytes,
                   g * batch * path.out_bytes, path.peak_flops_s, path.eff_class, l2_weights=1.0,
                   repeat=timesteps, launches=1.0, step_overheads=1.0, stream_bytes=stream,
-                  flops=2.0 * g * batch * hidden * timesteps, **_device(gpu))
+                  flops=2.0 * g * batch * hidden * timesteps, elem_bytes=path.in_bytes, **_device(gpu))
     return piece, path
 
 
@@ -150,7 +153,8 @@ def evaluate(table: PieceTable, c: Constants) -> Prediction:
     def ops(rows: np.ndarray, k: np.ndarray) -> Ops:
         return Ops(col["m"][rows], col["n"][rows], k, weight_bytes[rows], col["b_bytes"][rows],
                    col["c_bytes"][rows], col["peak_flops_s"][rows], col["eff_class"][rows], col["amd"][rows],
-                   col["sms"][rows], col["bandwidth_bytes_s"][rows], col["l2_bytes"][rows], kind_eff[rows])
+                   col["sms"][rows], col["bandwidth_bytes_s"][rows], col["l2_bytes"][rows], kind_eff[rows],
+                   col["elem_bytes"][rows])
 
     everything = np.arange(len(col["m"]))
     best = gemm_time(ops(everything, col["k"]), c)
