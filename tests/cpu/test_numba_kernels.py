@@ -15,11 +15,11 @@ import pytest
 
 pytest.importorskip("numba")
 
-from accelbench.backends.numba_cpu import gemm as gemm_module  # noqa: E402
-from accelbench.backends.numba_cpu.microkernel import MR, nr_for  # noqa: E402
-from accelbench.backends.registry import get_backend  # noqa: E402
-from accelbench.kinds import make_workload  # noqa: E402
-from accelbench.measure.correctness import compare  # noqa: E402
+from accelbench.backends.numba_cpu import gemm as gemm_module
+from accelbench.backends.numba_cpu.microkernel import MR, nr_for
+from accelbench.backends.registry import get_backend
+from accelbench.kinds import make_workload
+from accelbench.measure.correctness import compare
 
 NR32 = nr_for(4)
 KC = gemm_module.KC
