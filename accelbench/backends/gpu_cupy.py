@@ -4,7 +4,7 @@ Config ``kernel``: ``library`` (default: cuBLAS GEMM, im2col + cuBLAS conv2d, cu
 cell) or ``custom`` (the tiled SGEMM, the direct conv2d and the fused cell kernels of
 kernels/*.cu); ``gemm_arch`` (``80`` or ``90``) forces the SGEMM size of that architecture instead
 of the device's own (to compare both on one GPU). CUDA-event timing; ``flush_l2`` clears the L2
-cache before every timed sample.
+cache before every timed iteration, outside its event pair (nvbench's cold mode).
 
 The custom path is written against an array module ``xp`` and a launcher: on a GPU they are CuPy
 and :func:`launch_on_gpu`; tests/gpu/test_kernels_hip_cpu.py passes NumPy and a HIP-CPU launcher,
@@ -235,17 +235,29 @@ class CupyBackend(CudaBackend):
         return np.asarray(device_output.get())
 
     def time(self, prepared: Prepared, device_inputs: Any, n: int) -> float | None:
+        """Seconds of ``n`` back-to-back runs between one event pair, or, with ``flush_l2``, the sum
+        of ``n`` event pairs each around one run preceded by an untimed L2 flush (cold every time)."""
         import cupy
 
-        if prepared.handle["flush"] is not None:
-            prepared.handle["flush"].fill(0)
-        start, stop = cupy.cuda.Event(), cupy.cuda.Event()
-        start.record()
+        flush = prepared.handle["flush"]
+        if flush is None:
+            start, stop = cupy.cuda.Event(), cupy.cuda.Event()
+            start.record()
+            for _ in range(n):
+                self.run(prepared, device_inputs)
+            stop.record()
+            stop.synchronize()
+            return float(cupy.cuda.get_elapsed_time(start, stop)) * 1e-3
+        pairs = []
         for _ in range(n):
+            flush.fill(0)
+            start, stop = cupy.cuda.Event(), cupy.cuda.Event()
+            start.record()
             self.run(prepared, device_inputs)
-        stop.record()
-        stop.synchronize()
-        return float(cupy.cuda.get_elapsed_time(start, stop)) * 1e-3
+            stop.record()
+            pairs.append((start, stop))
+        pairs[-1][1].synchronize()
+        return sum(float(cupy.cuda.get_elapsed_time(a, b)) for a, b in pairs) * 1e-3
 
     def synchronize(self) -> None:
         import cupy

@@ -166,7 +166,7 @@ class Store:
         rows = self.con.execute(
             f"SELECT {', '.join('r.' + k for k in keys)}, "
             "(SELECT count(*) FROM measurements m WHERE m.run_id = r.run_id) AS stored "
-            "FROM runs r ORDER BY r.started_at, r.run_id"
+            "FROM runs r ORDER BY r.started_at, r.rowid"
         ).fetchall()
         out = []
         for row in rows:
@@ -203,7 +203,7 @@ class Store:
 
     def last_run_id(self) -> str:
         rows = self.con.execute(
-            "SELECT run_id FROM runs ORDER BY started_at DESC, run_id DESC LIMIT 1"
+            "SELECT run_id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
         ).fetchall()
         if not rows:
             raise UserError(f"the store {self.path} holds no runs yet")
