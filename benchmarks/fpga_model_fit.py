@@ -10,6 +10,7 @@ the per-layer DSP error of the weight-aware multiplier mapping on real projects.
 Run:  .venv/bin/python benchmarks/fpga_model_fit.py              # fit in memory, print the tables
       .venv/bin/python benchmarks/fpga_model_fit.py --write      # also write the [fitted] tables
       .venv/bin/python benchmarks/fpga_model_fit.py --markdown   # the tables as Markdown (docs)
+      .venv/bin/python benchmarks/fpga_model_fit.py --summary    # held-out summary per profile (README)
 """
 
 from __future__ import annotations
@@ -77,6 +78,20 @@ def design_table(markdown: bool) -> list[str]:
     return lines
 
 
+def summary_table() -> list[str]:
+    """One Markdown row per fitted profile: held-out median error (and share inside the range) per figure."""
+    results = cal.evaluate()
+    lines = ["| tool profile | held-out rows | " + " | ".join(LABELS.values()) + " |",
+             "|---|---|" + "---|" * len(LABELS)]
+    for tool in cal.FITTED_PROFILES:
+        held = [r for r in results if r.profile == tool and r.role == "held-out"]
+        summary = {s.figure: s for s in cal.summarize(held)}
+        cells = [f"{_pct(summary[c].median)} ({_pct(summary[c].coverage)} in range)" if c in summary else "-"
+                 for c in LABELS]
+        lines.append(f"| {tool} | {len(held)} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def layer_table(markdown: bool) -> list[str]:
     head = "| profile | role | layers | DSP median error | DSP worst error | reported DSP in range |"
     lines = [head, "|---|---|---|---|---|---|"] if markdown else [head.replace("|", " ").strip()]
@@ -98,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write the fitted constants into hls/profiles")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables (docs/fpga-model.md)")
+    parser.add_argument("--summary", action="store_true",
+                        help="print only the held-out summary per tool profile (README), after fitting")
     args = parser.parse_args(argv)
     fits = {tool: cal.fit_profile(tool) for tool in cal.FITTED_PROFILES}
     if args.write:
@@ -107,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
 
         profiles._raw.cache_clear()
         get_profile.cache_clear()
+    if args.summary:
+        sys.stdout.write("\n".join(summary_table()) + "\n")
+        return 0
     out = ["Whole designs (hls/calibration/published.csv): relative error |modeled - published| / published;",
            "'in range': the published value lies inside the modeled [low, high].", ""]
     out += design_table(args.markdown)

@@ -410,8 +410,11 @@ def estimate(
         low, high = extremes.get(figure, (points[figure], points[figure]))
         band_low, band_high = profile.error[figure]
         ranges[figure] = (min(low, points[figure]) * band_low, max(high, points[figure]) * band_high)
-    ranges["latency_cycles"] = (max(ranges["latency_cycles"][0], floor), ranges["latency_cycles"][1])
-    ranges["ii_cycles"] = (max(ranges["ii_cycles"][0], 1), max(ranges["ii_cycles"][1], 1))
+    # a schedule is known to one cycle at best (where the tool puts a register): cycle ranges span +-1
+    lat_low, lat_high = ranges["latency_cycles"]
+    ranges["latency_cycles"] = (max(lat_low - 1, floor, 0), lat_high + 1)
+    ii_low, ii_high = ranges["ii_cycles"]
+    ranges["ii_cycles"] = (max(ii_low - 1, 1), max(ii_high + 1, 1))
     capacity = {"dsp": part.dsp, "lut": part.lut, "ff": part.ff, "bram18k": part.bram18k}
     utilisation = {key: 100.0 * totals[key] / capacity[key] if capacity[key] else math.inf for key in totals}
     fits, fit_reason, over = _fit(totals, ranges, part)
