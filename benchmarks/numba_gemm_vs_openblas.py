@@ -20,7 +20,7 @@ def main() -> None:
     args = parser.parse_args()
     cases = [(f"GEMM {s}x{s}x{s} {args.dtype}", workload("gemm", {"m": s, "n": s, "k": s, "dtype": args.dtype}))
              for s in args.sizes]
-    compare(cases, "cpu-numpy", args.rounds, args.budget_s, args.threads)
+    compare(cases, "cpu-numpy", args.rounds, args.budget_s, args.threads, args.settle_s)
 
 
 if __name__ == "__main__":

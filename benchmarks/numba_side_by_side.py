@@ -5,7 +5,9 @@ ones ``accelbench run`` records: the bound callable timed in the runner's loop, 
 prepare, never in a sample), in alternating rounds so both see the same machine state, with the
 same intra-op thread count on both sides. Prints a Markdown table (median GFLOP/s of the rounds'
 runner medians, cpu-numba as a percentage of the reference, the worst timing-quality verdict) and
-the machine description underneath.
+the machine description underneath. Between two measurements the script sleeps ``--settle-s``
+(default 0.3 s) so the other library's idle pool (OpenMP, OpenBLAS, TBB workers spin for a while
+after their last parallel region) has gone quiet before the next one starts.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import time
 from collections.abc import Sequence
 
 from accelbench.backends.registry import get_backend
@@ -29,6 +32,7 @@ def arguments(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per workload (median)")
     parser.add_argument("--budget-s", type=float, default=2.0, help="runner time budget per measurement")
     parser.add_argument("--threads", type=int, default=None, help="intra-op threads on both sides (default: all cores)")
+    parser.add_argument("--settle-s", type=float, default=0.3, help="pause between measurements (idle pools stop spinning)")
     return parser
 
 
@@ -57,8 +61,11 @@ def machine(thread_counts: dict[str, object]) -> str:
 
 
 def compare(workloads: Sequence[tuple[str, Workload]], reference: str, rounds: int, budget_s: float,
-            threads: int | None, batch: int = 1) -> None:
-    """Print the side-by-side table for ``workloads`` (label, workload): cpu-numba vs ``reference``."""
+            threads: int | None, settle_s: float = 0.3) -> None:
+    """Print the side-by-side table for ``workloads`` (label, workload): cpu-numba vs ``reference``.
+
+    Each workload runs at its own batch (``batch`` parameter, else 1).
+    """
     runner = Runner(RunPolicy(budget_s=budget_s, min_samples=10), run_id="bench")
     backends = {"cpu-numba": get_backend("cpu-numba"), reference: get_backend(reference)}
     print(f"| workload | cpu-numba GFLOP/s | {reference} GFLOP/s | cpu-numba / {reference} | quality |")
@@ -66,14 +73,16 @@ def compare(workloads: Sequence[tuple[str, Workload]], reference: str, rounds: i
     used: dict[str, object] = {}
     ratios = []
     for label, workload in workloads:
+        batch = int(workload.params.get("batch", 1))
         flops: dict[str, list[float]] = {name: [] for name in backends}
         verdicts: set[str] = set()
         for _ in range(rounds):
             for name, backend in backends.items():
+                time.sleep(settle_s)
                 with thread_control.limited(threads):
                     m = runner.measure(backend, workload, batch)
                 if m.status != "ok" or m.achieved_flops_s is None:
-                    raise SystemExit(f"{name} on {label}: {m.status} {m.invalid_reason or m.error_message or ''}")
+                    raise SystemExit(f"{name} on {label}: {m.status} {m.invalid_reason}")
                 flops[name].append(m.achieved_flops_s)
                 verdicts.add(m.quality.verdict if m.quality else "?")
                 used.update(m.threads or {})
@@ -83,7 +92,7 @@ def compare(workloads: Sequence[tuple[str, Workload]], reference: str, rounds: i
         print(f"| {label} | {ours / 1e9:.1f} | {ref / 1e9:.1f} | {ours / ref:.0%} | {worst} |")
     if len(ratios) > 1:
         print(f"| geometric mean | | | {statistics.geometric_mean(ratios):.0%} | |")
-    print(f"\nMedian of {rounds} alternating rounds (each a runner median, budget {budget_s:g} s), batch {batch}.")
+    print(f"\nMedian of {rounds} alternating rounds (each a runner median, budget {budget_s:g} s).")
     print(machine(used))
 
 
