@@ -25,8 +25,10 @@ No bounds checks: callers guarantee every access is inside its array.
 
 from __future__ import annotations
 
+import hashlib
 import types as types_module
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from llvmlite import ir
@@ -58,12 +60,28 @@ def nr_for(itemsize: int) -> int:
     return NV * lanes(itemsize)
 
 
+def _source_tag() -> str:
+    """A hash of this package's kernel sources (8 hex digits)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+#: Part of every cached driver's name: Numba's cache checks only the jitted function's own file,
+#: but the drivers inline this micro-kernel and constants of sibling modules.
+SOURCE_TAG = _source_tag()
+
+
 def renamed(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
-    """A copy of ``fn`` under another name, so one body can be jitted twice (parallel and serial).
+    """A copy of ``fn`` named ``{name}_{SOURCE_TAG}``, so one body can be jitted twice (parallel
+    and serial) with ``cache=True``.
 
     Numba's on-disk cache is keyed by the function's qualified name and bytecode, not by the
-    ``parallel`` flag: two dispatchers of one function would read each other's cached code.
+    ``parallel`` flag: two dispatchers of one function would read each other's cached code; and
+    the tag makes an edit to any kernel module select fresh cache entries.
     """
+    name = f"{name}_{SOURCE_TAG}"
     clone = types_module.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
     clone.__qualname__ = name
     clone.__doc__ = fn.__doc__
