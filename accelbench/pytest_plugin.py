@@ -26,8 +26,7 @@ from typing import Any
 
 import pytest
 
-DEFAULT_BACKENDS = "cpu-numpy,cpu-torch,cpu-numba"
-DEFAULT_BUDGET_S = 0.5
+from accelbench.pytest_support.defaults import DEFAULT_BACKENDS, DEFAULT_BUDGET_S
 
 #: Options whose presence means the user asked for accelbench in this session.
 _OPTIONS = ("accel_backends", "accel_suite", "accel_budget_s", "accel_save", "accel_compare", "accel_compare_fail")

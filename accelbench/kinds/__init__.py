@@ -15,6 +15,7 @@ from accelbench.kinds.conv2d import Conv2dWorkload
 from accelbench.kinds.gemm import GemmWorkload
 from accelbench.kinds.model import ModelWorkload
 from accelbench.kinds.rnn import RnnStepWorkload
+from accelbench.kinds.user_model import UserModelWorkload
 from accelbench.workload import Workload
 
 KINDS: dict[str, type[Workload]] = {
@@ -29,6 +30,8 @@ def make_workload(kind: str, params: Mapping[str, Any], name: str | None = None)
     """Build a workload of ``kind`` from ``params``; every mistake is a UserError naming the field."""
     if kind not in KINDS:
         raise UserError(f"unknown workload kind {kind!r} (known: {', '.join(sorted(KINDS))})")
+    if kind == "model" and str(params.get("model", "")).startswith("user:"):
+        return UserModelWorkload.from_params(dict(params), name=name)  # a user's file, from stored parameters
     return KINDS[kind].from_params(dict(params), name=name)
 
 

@@ -32,10 +32,8 @@ class ModelWorkload(Workload):
         from accelbench.models import MODELS
 
         model = str(params.get("model", ""))
-        if model.startswith("user:"):  # a user's model file, rebuilt from its stored parameters
-            from accelbench.kinds.user_model import UserModelWorkload
-
-            return UserModelWorkload.from_params(params, name)
+        if model.startswith("user:"):
+            raise UserError(f"model {model!r} is a user's model file: build it with accelbench.kinds.make_workload")
         if model not in MODELS:
             known = ", ".join(sorted(MODELS))
             raise UserError(f"unknown model {model!r} for parameter `model` (known: {known})")

@@ -2,7 +2,7 @@
 
 One process sees one memory layout, one set of JIT decisions, one placement of its threads; a
 difference between two runs can come from any of them. Each worker is a fresh interpreter
-(``python -m accelbench.measure.processes``, so it also works inside daemonic Dask workers, which
+(``python -m accelbench.measure.process_worker``, so it also works inside daemonic Dask workers, which
 may not fork multiprocessing children), started one after the other — never two at once, they
 would contend — and it prepares the lowering, uploads the inputs and samples exactly as the parent
 would (warm-up, calibration, contention counters, thread limit). The parent pools the samples,
@@ -28,25 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from accelbench.backends.base import Backend
-from accelbench.measure import threads
 from accelbench.measure.contention import CounterSource, combine
 from accelbench.measure.policy import RunPolicy
-from accelbench.measure.runner import Runner, Timing
+from accelbench.measure.timing import Timing
 from accelbench.workload import Workload
-
-
-def _worker(backend: Backend, workload: Workload, batch: int, config: Mapping[str, Any], policy: RunPolicy,
-            seed: int, counters: Callable[[], CounterSource] | None) -> Timing:
-    """One worker: prepare, upload and sample in this fresh process (no correctness check: the
-    parent checked the same lowering on the same inputs)."""
-    if policy.threads is not None and backend.family == "cpu":
-        threads.set_environment(policy.threads)  # before the backend loads its libraries
-    prepared = backend.prepare(workload, config)
-    device_inputs = backend.upload(prepared, workload.make_inputs(seed, batch))
-    with threads.limited(policy.threads if backend.family == "cpu" else None):
-        timing = Runner(policy, "worker", counters=counters).sample(backend, prepared, device_inputs)
-        timing.threads = threads.current() if backend.family == "cpu" else None
-    return timing
 
 
 def pool_timings(timings: list[Timing]) -> Timing:
@@ -90,25 +75,10 @@ def sample_in_workers(backend: Backend, workload: Workload, batch: int, config: 
     with tempfile.TemporaryDirectory(prefix="accelbench-workers-") as tmp:
         for index in range(policy.processes):
             result = Path(tmp) / f"worker-{index}.pickle"
-            proc = subprocess.run([sys.executable, "-m", "accelbench.measure.processes", str(result)],
+            proc = subprocess.run([sys.executable, "-m", "accelbench.measure.process_worker", str(result)],
                                   input=pickle.dumps(list(sys.path)) + job, capture_output=True, check=False)
             if proc.returncode != 0 or not result.exists():
                 lines = proc.stderr.decode(errors="replace").strip().splitlines() or [f"exit code {proc.returncode}"]
                 raise RuntimeError(f"--processes: worker {index + 1} failed: {lines[-1]}")
             timings.append(pickle.loads(result.read_bytes()))
     return pool_timings(timings)
-
-
-def _main(result_path: str) -> None:
-    """Worker entry point: read the parent's sys.path and the job from stdin, write the Timing."""
-    stdin = sys.stdin.buffer
-    for entry in reversed(pickle.load(stdin)):
-        if entry not in sys.path:
-            sys.path.insert(0, entry)
-    backend, workload, batch, config, policy, seed, counters = pickle.load(stdin)
-    timing = _worker(backend, workload, batch, config, policy, seed, counters)
-    Path(result_path).write_bytes(pickle.dumps(timing))
-
-
-if __name__ == "__main__":
-    _main(sys.argv[1])

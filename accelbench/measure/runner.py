@@ -28,7 +28,7 @@ import math
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -38,7 +38,6 @@ from accelbench.errors import UserError
 from accelbench.measure import threads
 from accelbench.measure.contention import (
     Accumulator,
-    ContentionSummary,
     CounterSource,
     NullSource,
     default_source,
@@ -51,6 +50,7 @@ from accelbench.measure.quality import judge, sample_is_contended
 from accelbench.measure.stats import summarize
 from accelbench.measure.stopping import stop_reason
 from accelbench.measure.timers import now_s, timer_overhead_s
+from accelbench.measure.timing import Timing
 from accelbench.results.record import LABELLED_FIGURES, LatencyStats, Measurement, Quality, Status
 from accelbench.workload import Workload
 
@@ -70,28 +70,6 @@ class PowerFields:
 #: Called after latency sampling with (backend, prepared, device_inputs, batch); returns the
 #: power figures measured over a sustained window of repeated runs.
 PowerHook = Callable[[Backend, Prepared, Any, int], PowerFields]
-
-
-@dataclass
-class Timing:
-    """Raw per-call samples (seconds), iterations per sample, why sampling stopped, and how.
-
-    ``contention`` sums the counters over the kept samples; ``process_medians_s`` holds one median
-    per worker process when the timing was repeated in several (``RunPolicy.processes``).
-    """
-
-    samples_s: list[float] = field(default_factory=list)
-    iterations: int = 0
-    stop: str = ""
-    method: str = ""
-    contention: ContentionSummary | None = None
-    process_medians_s: list[float] = field(default_factory=list)
-    threads: dict[str, Any] | None = None
-    #: Wall time of the sampling loop, time inside timed blocks (kept and dropped), and blocks
-    #: timed: ``(sampling_s - inside_s) / blocks`` is the runner's own cost between samples.
-    sampling_s: float = 0.0
-    inside_s: float = 0.0
-    blocks: int = 0
 
 
 #: A timed block: seconds for ``n`` iterations.

@@ -59,10 +59,10 @@ def _benchmark_fixture(request: pytest.FixtureRequest) -> Any:
 
 def make_measure(request: pytest.FixtureRequest, state: SessionState) -> Callable[..., Measurement]:
     from accelbench.backends.registry import get_backend
+    from accelbench.measure.hostlock import host_timing_lock
     from accelbench.measure.policy import RunPolicy
     from accelbench.measure.runner import Runner
-    from accelbench.pytest_plugin import DEFAULT_BUDGET_S
-    from accelbench.measure.hostlock import host_timing_lock
+    from accelbench.pytest_support.defaults import DEFAULT_BUDGET_S
 
     text = request.config.getoption("accel_budget_s", None)
     budget = float(text) if text else DEFAULT_BUDGET_S  # validated in pytest_configure

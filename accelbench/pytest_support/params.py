@@ -9,7 +9,7 @@ from accelbench.suites import load_suite
 
 
 def parametrize(metafunc: pytest.Metafunc, wants_workload: bool, wants_backend: bool) -> None:
-    from accelbench.pytest_plugin import DEFAULT_BACKENDS
+    from accelbench.pytest_support.defaults import DEFAULT_BACKENDS
 
     config = metafunc.config
     suite = load_suite(config.getoption("--accel-suite") or "smoke")
