@@ -19,7 +19,7 @@ calls. The tile is sized for AVX-512 (32 vector registers of 64 bytes): ``12 x 2
 accumulators + 2 B vectors + 1 broadcast. ``llvm.fma`` rounds once per multiply-add (no
 fast-math flags): the sum over ``p`` runs in order, so results differ from a plain loop only by
 the rounding of the separate multiply. The vector width follows the host (``VECTOR_BYTES``:
-64 with AVX-512F, else 32), so the same code runs on AVX2 machines with ``12 x 2`` ymm tiles.
+64 with AVX-512F, else 32), and so does the tile height (``MR``: 12, or 6 with AVX2's 16 registers).
 No bounds checks: callers guarantee every access is inside its array.
 """
 
@@ -36,9 +36,6 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-MR = 12  # rows of C per register tile (A scalars broadcast per step)
-NV = 2  # SIMD vectors of C per tile row
-
 
 def _host_vector_bytes() -> int:
     """64 when the JIT target has AVX-512F (zmm registers), else 32 (AVX2 ymm)."""
@@ -48,6 +45,10 @@ def _host_vector_bytes() -> int:
 
 
 VECTOR_BYTES = _host_vector_bytes()
+#: Rows of C per register tile (A scalars broadcast per step): 12 x 2 accumulators fill 24 of
+#: AVX-512's 32 vector registers; AVX2 has 16, so 6 x 2 (Haswell's classic 6 x 16 float32 tile).
+MR = 12 if VECTOR_BYTES == 64 else 6
+NV = 2  # SIMD vectors of C per tile row
 
 
 def lanes(itemsize: int) -> int:
