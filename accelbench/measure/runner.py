@@ -212,7 +212,11 @@ class Runner:
         if not prepared.functional:  # model-only design: nothing to run, figures from the model
             if backend.timing != "modeled":
                 raise RuntimeError(f"backend {backend.name} gave a non-functional lowering without a model")
-            base["invalid_reason"] = "model-only: no output was produced, every figure comes from a model"
+            reason = "nothing ran, no output was checked: every figure comes from a model"
+            if prepared.fit is not None and prepared.fit.verdict != "yes":  # and it would not fit either
+                reason += "; " + (prepared.fit.reason or ", ".join(
+                    f"{name} {pct:.0f} %" for name, pct in prepared.fit.over.items()))
+            base["invalid_reason"] = reason
             return self._modeled(backend, prepared, batch, base, provenance, methods, status="model-only")
 
         seed = self.policy.seed if self.policy.seed is not None else secrets.randbits(31)

@@ -33,7 +33,7 @@ def upgrade_record_v1(record: dict[str, Any]) -> dict[str, Any]:
     status = out.get("status")
     if status == "ok" and fpga.get("model_only"):
         out["status"] = "model-only"
-        out["invalid_reason"] = "model-only: no output was produced, every figure comes from a model"
+        out["invalid_reason"] = "nothing ran, no output was checked: every figure comes from a model"
     elif status == "ok" and fpga.get("fits") is False:
         out["status"] = "does-not-fit"
         out["invalid_reason"] = str(fpga.get("fit_reason") or "does not fit its part")

@@ -33,7 +33,7 @@ def why_unranked(m: Measurement) -> str:
     if rankable(m):
         return ""
     if m.status == "model-only":
-        return "model-only: nothing ran, every figure comes from a model"
+        return f"model-only: {m.invalid_reason}" if m.invalid_reason else "model-only: every figure comes from a model"
     if m.status == "does-not-fit":
         return f"does not fit: {m.invalid_reason}" if m.invalid_reason else "does not fit its part"
     accuracy = m.accuracy or {}

@@ -28,7 +28,7 @@ def test_a_design_that_does_not_fit_says_so_with_the_resource() -> None:
 
 def test_a_model_only_record_does_not_repeat_its_status() -> None:
     m = rec("fpga-hls4ml", 1e-6, provenance="modeled", status="model-only",
-            invalid_reason="model-only: no output was produced, every figure comes from a model")
+            invalid_reason="nothing ran, no output was checked: every figure comes from a model")
     assert status_text(m).count("model-only") == 1
 
 
