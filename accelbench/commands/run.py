@@ -188,6 +188,8 @@ def main(args: argparse.Namespace) -> int:
 def strict_verdict(results: list[Measurement], bad: list[Measurement]) -> int:
     """``--strict``: 1 with one line saying why when any result failed or nothing was measured."""
     if bad:
+        stderr(f"accelbench: error: --strict: {len(bad)} result(s) invalid or failed "
+               f"(first: {bad[0].backend} on {bad[0].workload}: {bad[0].status}: {bad[0].invalid_reason[:120]})")
         return 1
     not_ok = [m for m in results if m.quality is not None and m.quality.verdict != "ok"]
     if not_ok:  # timing quality (docs/timing-quality.md)
