@@ -28,6 +28,9 @@ from accelbench.results.record import UNRANKED_WITH_FIGURES, Measurement
 #: Backends that describe hardware the user does not have (every figure modeled).
 HYPOTHETICAL_BACKENDS = frozenset(("gpu-model",))
 #: Configuration keys that only describe an FPGA design (shown through the ``fpga`` figures instead).
+#: Configuration keys that describe how a run was driven (scenario settings, accuracy floor), not a
+#: design point: shown with the scenario and accuracy figures, never in a design label.
+RUN_KEYS = frozenset(("server", "min_accuracy"))
 FPGA_KEYS = frozenset(("fpga_part", "fpga_board", "clock_ns", "reuse_factor", "strategy", "precision", "io_type",
                        "model_only_max_mults", "build_timeout_s", "build_memory_gb", "fpga_rtol", "fpga_synth",
                        "fpga_cosim"))
@@ -94,7 +97,7 @@ def design_label(m: Measurement) -> str:
         return " ".join(parts)
     if hypothetical(m) and m.device.get("device"):
         return str(m.device["device"])
-    return " ".join(f"{k}={v}" for k, v in sorted(m.config.items()) if k not in FPGA_KEYS)
+    return " ".join(f"{k}={v}" for k, v in sorted(m.config.items()) if k not in FPGA_KEYS | RUN_KEYS)
 
 
 def series_label(m: Measurement) -> str:

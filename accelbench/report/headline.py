@@ -51,6 +51,10 @@ class Metric:
 
 
 def _p50(m: Measurement) -> float | None:
+    # A server run's latency and rate depend on the load it was offered: it is judged by its
+    # highest VALID rate only, never ranked on p50 or throughput against other runs.
+    if m.scenario == "server":
+        return None
     return m.latency.p50_s if m.latency is not None and m.latency.p50_s > 0 else None
 
 
@@ -58,9 +62,13 @@ def _positive(value: float | None) -> float | None:
     return value if value is not None and value > 0 else None
 
 
+def _throughput(m: Measurement) -> float | None:
+    return None if m.scenario == "server" else _positive(m.throughput_items_s)
+
+
 METRICS: tuple[Metric, ...] = (
     Metric("latency_p50", "fastest", "latency", _p50, True, seconds, "s"),
-    Metric("throughput", "highest throughput", "throughput_items_s", lambda m: _positive(m.throughput_items_s),
+    Metric("throughput", "highest throughput", "throughput_items_s", _throughput,
            False, items_per_s, "items/s"),
     Metric("energy_per_item", "lowest energy per item", "energy_j_per_item",
            lambda m: _positive(m.energy_j_per_item), True, joules, "J"),
