@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import sys
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def test_lut_over_the_published_reuse_factor_sweep_has_no_zigzag_and_stays_in_ra
                    if r["id"].startswith("tut-jet-dse-zu7ev-rf"))
     assert [rf for rf, _ in sweep] == [1, 2, 4, 8, 16, 32, 64, 128, 256]
     luts = [p.modeled["lut"] for _, p in sweep]
-    steps = [b - a for a, b in zip(luts, luts[1:], strict=False)]
-    sign_changes = sum(1 for a, b in zip(steps, steps[1:], strict=False) if a * b < 0)
+    steps = [b - a for a, b in itertools.pairwise(luts)]
+    sign_changes = sum(1 for a, b in itertools.pairwise(steps) if a * b < 0)
     assert luts[1] > luts[0] and sign_changes <= 1, luts  # rises from RF 1 to 2 like the published sweep
     assert sum(bool(p.covered("lut")) for _, p in sweep) >= 8  # published LUT inside the modeled range
