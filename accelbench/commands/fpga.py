@@ -140,7 +140,7 @@ def explore_main(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     tool = next((r["hls_tool"] for r in rows if r["hls_tool"]), "?")
-    title = (f"FPGA design space (run {run_id}); all figures modeled ᵐ ({tool} profile, [low-high] ranges), error "
+    title = (f"FPGA design space (run {run_id}); all figures modeled ᵐ ({tool} profile, \\[low-high] ranges), error "
              "simulated ˢ; ★ best among checked designs that fit (model-only / does-not-fit rows are never best)")
     table = Table(title=title, title_justify="left")
     columns = ("workload", "RF", "precision", "status", "latency", "II", "DSP", "LUT", "FF", "BRAM18K", "power",

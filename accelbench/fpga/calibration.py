@@ -205,8 +205,9 @@ def fit_profile(tool: str) -> dict[str, Any]:
 
     In order: the CSD threshold and its range (per-layer DSP of real projects with their weights,
     constant-mapped layers), the DSP fraction of products whose weights are unknown, the extra
-    pipeline stages of a dense/conv layer (latency of whole designs), LUT and FF scales (median
-    ratio), then the error band per figure (the extremes of reported / modeled over fit rows).
+    pipeline stages of a dense/conv layer (latency of whole designs), the LUT terms per layer, per
+    product and per multiplexer bit (coordinate descent) and the FF scale (median ratio), then the
+    error band per figure (the extremes of reported / modeled over fit rows).
     Cached per process: callers must not mutate the result.
     """
     from accelbench.fpga.model import constant_mapped
@@ -252,13 +253,19 @@ def fit_profile(tool: str) -> dict[str, Any]:
         fitted["extra_dense_cycles"] = overrides["extra_dense_cycles"] = min(range(0, 4), key=lambda e: (lat_err(e), e))
         # LUT: the per-product term and the RF:1 operand multiplexer, jointly (the reuse-factor sweeps
         # pin the multiplexer, RF-1 designs the per-product term); unit scale.
-        def lut_err(per: float, mux: float) -> float:
-            knobs = {**overrides, "lut_per_mult": per, "mux_lut_per_bit": mux, "lut_scale": 1.0}
+        def lut_err(per: float, mux: float, overhead: float) -> float:
+            knobs = {**overrides, "lut_per_mult": per, "mux_lut_per_bit": mux, "lut_per_layer": overhead,
+                     "lut_scale": 1.0}
             return _median_error((point_result(d, knobs).modeled["lut"], _number(d["lut"]) or 0.0) for d in designs)
 
-        per, mux = min(((p / 2, m / 4) for p in range(8, 81, 4) for m in range(1, 17)), key=lambda pm: lut_err(*pm))
-        fitted.update(lut_per_mult=per, mux_lut_per_bit=mux, lut_scale=1.0)
-        overrides.update(lut_per_mult=per, mux_lut_per_bit=mux, lut_scale=1.0)
+        # coordinate descent: the per-layer overhead (small designs), then per product and multiplexer
+        per, mux, overhead = base.lut_per_mult, base.mux_lut_per_bit, 0.0
+        for _ in range(2):
+            overhead = min((0.0, 50.0, 100.0, 200.0, 400.0, 800.0), key=lambda o: lut_err(per, mux, o))
+            per, mux = min(((p / 2, m / 4) for p in range(8, 81, 4) for m in range(1, 17)),
+                           key=lambda pm: lut_err(pm[0], pm[1], overhead))
+        fitted.update(lut_per_mult=per, mux_lut_per_bit=mux, lut_per_layer=overhead, lut_scale=1.0)
+        overrides.update(lut_per_mult=per, mux_lut_per_bit=mux, lut_per_layer=overhead, lut_scale=1.0)
         ratios = [r.reported["ff"] / r.modeled["ff"] for r in (point_result(d, {**overrides, "ff_scale": 1.0})
                                                               for d in designs)
                   if r.reported["ff"] and r.modeled["ff"]]

@@ -304,6 +304,8 @@ def estimate_layer(layer: LayerSpec, part: Part, clock_ns: float = 5.0, last: bo
             extra_lut += math.ceil((layer.kernel[0] - 1) * row * max(layer.channels, 1) * layer.input_bits / 32)
     bram = 0
     extra_dsp = 0
+    if layer.kind in MAC_KINDS:
+        extra_lut += profile.lut_per_layer
     if layer.kind == "activation":
         lookups = out_lanes
         if layer.uses_table:
