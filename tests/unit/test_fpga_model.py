@@ -18,7 +18,7 @@ U250 = get_part("xcu250-figd2104-2L-e")
 Z7020 = get_part("xc7z020clg400-1")
 #: The equations are checked with the 2020-era profile (every wide product on its own DSP, shared
 #: multipliers at RF > 1, unit LUT/FF scales and error bands) so each number is hand-computable.
-P = dataclasses.replace(get_profile("vivado-hls-2020.1", "0.5"), lut_scale=1.0, ff_scale=1.0,
+P = dataclasses.replace(get_profile("vivado-hls-2020.1", "0.5"), lut_scale=1.0, ff_scale=1.0, lut_per_layer=0.0,
                         error={f: (1.0, 1.0) for f in m.RANGED})
 
 
