@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from accelbench.gpumodel.catalog import GpuSpec
-from accelbench.gpumodel.equations import Constants, Ops, gemm_time, stream_time
+from accelbench.gpumodel.equations import EFF_CLASSES, Constants, Ops, gemm_time, stream_time
 from accelbench.gpumodel.precision import MathPath, math_path
 
 
@@ -78,7 +78,9 @@ def conv_piece(item: int, gpu: GpuSpec, precision: str, *, batch: int, c: int, h
     c_group, k_group = c // groups, k // groups
     path = math_path(gpu, precision, aligned8=_aligned(c_group, k_group), conv=True)
     m_gemm, n_gemm, k_gemm = batch * p * q, k_group, c_group * r * s
-    winograd = 1.0 if (r == s == 3 and stride_h == 1 and stride_w == 1 and groups == 1) else 0.0
+    # Winograd: 3x3 stride-1 float convolutions (cuDNN has no int8 Winograd).
+    floating = path.eff_class != EFF_CLASSES.index("int8")
+    winograd = 1.0 if (r == s == 3 and stride_h == 1 and stride_w == 1 and groups == 1 and floating) else 0.0
     # Grouped convolutions: the groups run side by side, so N and the operands scale with groups.
     piece = Piece(item, m_gemm, n_gemm * groups, k_gemm,
                   batch * c * h * w * path.in_bytes, k * c_group * r * s * path.in_bytes,
