@@ -206,7 +206,7 @@ def fit_profile(tool: str) -> dict[str, Any]:
     In order: the CSD threshold and its range (per-layer DSP of real projects with their weights,
     constant-mapped layers), the DSP fraction of products whose weights are unknown, the extra
     pipeline stages of a dense/conv layer (latency of whole designs), the LUT terms per layer, per
-    product and per multiplexer bit (coordinate descent) and the FF scale (median ratio), then the
+    product and per multiplexer bit (coordinate descent), the FF per multiplier stage and per layer, then the
     error band per figure (the extremes of reported / modeled over fit rows).
     Cached per process: callers must not mutate the result.
     """
@@ -266,10 +266,14 @@ def fit_profile(tool: str) -> dict[str, Any]:
                            key=lambda pm: lut_err(pm[0], pm[1], overhead))
         fitted.update(lut_per_mult=per, mux_lut_per_bit=mux, lut_per_layer=overhead, lut_scale=1.0)
         overrides.update(lut_per_mult=per, mux_lut_per_bit=mux, lut_per_layer=overhead, lut_scale=1.0)
-        ratios = [r.reported["ff"] / r.modeled["ff"] for r in (point_result(d, {**overrides, "ff_scale": 1.0})
-                                                              for d in designs)
-                  if r.reported["ff"] and r.modeled["ff"]]
-        fitted["ff_scale"] = overrides["ff_scale"] = round(statistics.median(ratios), 3) if ratios else 1.0
+        def ff_err(per_stage: float, overhead: float) -> float:
+            knobs = {**overrides, "ff_per_mult_stage": per_stage, "ff_per_layer": overhead, "ff_scale": 1.0}
+            return _median_error((point_result(d, knobs).modeled["ff"], _number(d["ff"]) or 0.0) for d in designs)
+
+        stage, ff_overhead = min(((q / 2, o) for q in range(1, 25) for o in (0.0, 50.0, 100.0, 200.0, 400.0, 800.0)),
+                                 key=lambda so: ff_err(*so))
+        fitted.update(ff_per_mult_stage=stage, ff_per_layer=ff_overhead, ff_scale=1.0)
+        overrides.update(ff_per_mult_stage=stage, ff_per_layer=ff_overhead, ff_scale=1.0)
         results = [point_result(d, {**overrides, "error": {f: (1.0, 1.0) for f in FIGURES.values()}})
                    for d in designs]
         bands: dict[str, list[float]] = {}

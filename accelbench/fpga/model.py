@@ -306,6 +306,7 @@ def estimate_layer(layer: LayerSpec, part: Part, clock_ns: float = 5.0, last: bo
     extra_dsp = 0
     if layer.kind in MAC_KINDS:
         extra_lut += profile.lut_per_layer
+        ff += profile.ff_per_layer
     if layer.kind == "activation":
         lookups = out_lanes
         if layer.uses_table:

@@ -51,6 +51,7 @@ class Profile:
     lut_per_table_lookup: float
     lut_per_layer: float
     ff_per_mult_stage: float
+    ff_per_layer: float
     toggle_rate: float
     dynamic_w_at_200mhz: dict[str, float]
     csd_lut_max_digits: int
@@ -175,7 +176,8 @@ def get_profile(tool: str | None = None, hls4ml_version: str | None = None) -> P
         lut_per_mult=float(values["lut_per_mult"]), lut_per_bit_product=float(values["lut_per_bit_product"]),
         lut_per_adder_bit=float(values["lut_per_adder_bit"]), mux_lut_per_bit=float(values["mux_lut_per_bit"]),
         lut_per_table_lookup=float(values["lut_per_table_lookup"]), lut_per_layer=float(values["lut_per_layer"]),
-        ff_per_mult_stage=float(values["ff_per_mult_stage"]), toggle_rate=float(values["toggle_rate"]),
+        ff_per_mult_stage=float(values["ff_per_mult_stage"]), ff_per_layer=float(values["ff_per_layer"]),
+        toggle_rate=float(values["toggle_rate"]),
         dynamic_w_at_200mhz={k: float(v) for k, v in values["dynamic_w_at_200mhz"].items()},
         csd_lut_max_digits=int(values["csd_lut_max_digits"]),
         csd_digits_range=(int(low), int(high)) if generation == "modern" else (1, 1),
