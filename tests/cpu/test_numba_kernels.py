@@ -125,3 +125,19 @@ def test_gemm_blocking_covers_every_row_once_with_enough_tasks(m: int, threads: 
     assert mc % MR == 0 and mc <= max(gemm_module.MC_MAX, MR)
     assert (row_blocks - 1) * mc < m <= row_blocks * mc  # no empty row block
     assert row_blocks * col_blocks >= min(threads, -(-m // MR) * 64)
+
+
+def test_rational_tanh_of_float32_cells_is_within_3e_8_of_tanh() -> None:
+    from numba import njit
+
+    from accelbench.backends.numba_cpu.rnn import _tanh_rational
+
+    @njit
+    def over(x: np.ndarray) -> np.ndarray:
+        out = np.empty_like(x)
+        for i in range(x.shape[0]):
+            out[i] = _tanh_rational(x[i])
+        return out
+
+    x = np.linspace(-30.0, 30.0, 600_001)
+    assert np.max(np.abs(over(x) - np.tanh(x))) < 3e-8

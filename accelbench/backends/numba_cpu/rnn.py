@@ -14,6 +14,9 @@ weights:
 * over a sequence, the input projections ``x_t W_ih`` of all timesteps are one GEMM up front
   (W_ih's packed panels are GEMM B panels), so a step streams only ``W_hh`` (which then stays in
   L2 from step to step);
+* float32 cells evaluate tanh (and the sigmoid, as ``0.5 + 0.5 tanh(v / 2)``) by a rational
+  approximation accurate to 2.6e-8 absolute, a fifth of a libm call's cost (libm calls were a
+  third of an LSTM step); float64 cells call libm;
 * the timestep loop runs inside the kernel (the next step needs the whole new hidden state);
   small cells run on the calling thread.
 """
@@ -64,8 +67,37 @@ def pack_cell(cell: str, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray, b
 
 
 @njit(cache=True, inline="always")
-def _sigmoid(v: float) -> float:
-    return 1.0 / (1.0 + math.exp(-v))
+def _tanh_rational(v: float) -> float:
+    """tanh by Eigen's rational minimax fit on [-9, 9] (odd degree 13 over even degree 6).
+
+    Max absolute error 2.6e-8 in double arithmetic (below float32's spacing near 1, 6e-8), and
+    about 5x cheaper than a libm call; used for float32 cells only.
+    """
+    x = min(max(v, -9.0), 9.0)
+    x2 = x * x
+    p = -2.76076847742355e-16
+    p = p * x2 + 2.00018790482477e-13
+    p = p * x2 - 8.60467152213735e-11
+    p = p * x2 + 5.12229709037114e-08
+    p = p * x2 + 1.48572235717979e-05
+    p = p * x2 + 6.37261928875436e-04
+    p = p * x2 + 4.89352455891786e-03
+    q = 1.19825839466702e-06
+    q = q * x2 + 1.18534705686654e-04
+    q = q * x2 + 2.26843463243900e-03
+    q = q * x2 + 4.89352518554385e-03
+    return x * p / q
+
+
+@njit(cache=True, inline="always")
+def _tanh(v: float, rational: bool) -> float:
+    return _tanh_rational(v) if rational else math.tanh(v)
+
+
+@njit(cache=True, inline="always")
+def _sigmoid(v: float, rational: bool) -> float:
+    """The logistic function; with ``rational``, as 0.5 + 0.5 tanh(v / 2) (an identity)."""
+    return 0.5 + 0.5 * _tanh_rational(0.5 * v) if rational else 1.0 / (1.0 + math.exp(-v))
 
 
 def _steps(xs: np.ndarray, h0: np.ndarray, c0: np.ndarray, wih: np.ndarray, whh: np.ndarray,
@@ -83,6 +115,7 @@ def _steps(xs: np.ndarray, h0: np.ndarray, c0: np.ndarray, wih: np.ndarray, whh:
     c = c0.copy()
     h_new = np.empty_like(h)
     gh = np.empty((batch, ldc), dtype=h.dtype)
+    rational = h.itemsize == 4  # float32 cells: rational tanh; float64: libm
     sb, st, si = xs.strides[0] // xs.itemsize, xs.strides[1] // xs.itemsize, xs.strides[2] // xs.itemsize
     for t in range(steps):
         for panel in prange(panels):
@@ -108,23 +141,23 @@ def _steps(xs: np.ndarray, h0: np.ndarray, c0: np.ndarray, wih: np.ndarray, whh:
                     xrow = b * steps + t
                     if cell == 0:
                         j = col + uu
-                        h_new[b, u] = math.tanh(gx[xrow, j] + bih[j] + gh[b, j] + bhh[j])
+                        h_new[b, u] = _tanh(gx[xrow, j] + bih[j] + gh[b, j] + bhh[j], rational)
                     elif cell == 1:
                         i = col + uu
                         f, g, o = i + units, i + 2 * units, i + 3 * units
-                        gi = _sigmoid(gx[xrow, i] + bih[i] + gh[b, i] + bhh[i])
-                        gf = _sigmoid(gx[xrow, f] + bih[f] + gh[b, f] + bhh[f])
-                        gg = math.tanh(gx[xrow, g] + bih[g] + gh[b, g] + bhh[g])
-                        go = _sigmoid(gx[xrow, o] + bih[o] + gh[b, o] + bhh[o])
+                        gi = _sigmoid(gx[xrow, i] + bih[i] + gh[b, i] + bhh[i], rational)
+                        gf = _sigmoid(gx[xrow, f] + bih[f] + gh[b, f] + bhh[f], rational)
+                        gg = _tanh(gx[xrow, g] + bih[g] + gh[b, g] + bhh[g], rational)
+                        go = _sigmoid(gx[xrow, o] + bih[o] + gh[b, o] + bhh[o], rational)
                         cu = gf * c[b, u] + gi * gg
                         c[b, u] = cu  # read only by this (b, u)
-                        h_new[b, u] = go * math.tanh(cu)
+                        h_new[b, u] = go * _tanh(cu, rational)
                     else:
                         r, z = col + uu, col + uu + units
                         n = z + units
-                        gr = _sigmoid(gx[xrow, r] + bih[r] + gh[b, r] + bhh[r])
-                        gz = _sigmoid(gx[xrow, z] + bih[z] + gh[b, z] + bhh[z])
-                        gn = math.tanh(gx[xrow, n] + bih[n] + gr * (gh[b, n] + bhh[n]))
+                        gr = _sigmoid(gx[xrow, r] + bih[r] + gh[b, r] + bhh[r], rational)
+                        gz = _sigmoid(gx[xrow, z] + bih[z] + gh[b, z] + bhh[z], rational)
+                        gn = _tanh(gx[xrow, n] + bih[n] + gr * (gh[b, n] + bhh[n]), rational)
                         h_new[b, u] = (1.0 - gz) * gn + gz * h[b, u]
         h, h_new = h_new, h
     return h
