@@ -95,3 +95,21 @@ def test_deepbench_gemm_suite_models_both_gpus(store_path: Path, capsys: pytest.
     assert code == 0 and records
     assert {r["detail"]["device"]["model_gpu"] for r in records} == {"V100", "T4"}
     assert all(r["status"] == "model-only" and r["ranges"]["latency"][0] > 0 for r in records)
+
+
+def test_selftest_shows_the_model_beside_a_measurement_on_a_catalog_gpu(
+    fake_backends: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from accelbench.commands import selftest
+    from tests.fakes import FakeBackend
+
+    suite = tmp_path / "one.toml"
+    suite.write_text('description = "one gemm"\n\n[[workload]]\nname = "g"\nkind = "gemm"\nm = 64\nn = 64\nk = 64\n')
+    monkeypatch.setattr(selftest, "GPU_BACKENDS", ("fake",))
+    monkeypatch.setattr(FakeBackend, "device_info", lambda self: {"device": "Tesla T4"})
+    assert main(["selftest", "--gpu", "--suite", str(suite), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["rows"]
+    assert row["status"] == "ok" and row["model_gpu"] == "T4"
+    assert row["model_error_rel"] == pytest.approx((row["model_p50_s"] - row["p50_s"]) / row["p50_s"])
+    low, high = row["model_range_s"]
+    assert low < row["model_p50_s"] < high
