@@ -16,7 +16,7 @@ from accelbench.measure.policy import RunPolicy
         ({"budget_s": -1}, "budget_s"),
         ({"min_samples": 0}, "min_samples"),
         ({"min_samples": 10, "max_samples": 5}, "max_samples"),
-        ({"scenario": "server"}, "scenario"),
+        ({"scenario": "batch"}, "scenario"),
         ({"target_rel_noise": 0}, "target_rel_noise"),
         ({"max_timer_overhead": 1.5}, "max_timer_overhead"),
     ],
