@@ -11,9 +11,9 @@ from __future__ import annotations
 import statistics
 
 from accelbench.backends.registry import get_backend
+from accelbench.kinds import make_workload
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner
-from accelbench.kinds import make_workload
 
 
 def main() -> None:

@@ -15,10 +15,10 @@ import tempfile
 import time
 
 from accelbench.executors.dask import connect, execute_dask
+from accelbench.kinds import make_workload
 from accelbench.measure.policy import RunPolicy
 from accelbench.plan import expand
 from accelbench.suites import SuiteEntry
-from accelbench.kinds import make_workload
 
 
 def sweep_s(workers: int, designs: int) -> float:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from accelbench.backends.registry import get_backend
+from accelbench.kinds import make_workload
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner
-from accelbench.kinds import make_workload
 
 POLICY = RunPolicy(budget_s=0.02, min_samples=3, warmup_s=0.0)
 

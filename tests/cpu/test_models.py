@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from accelbench.kinds import make_workload
 from accelbench.kinds.model import ModelWorkload
 from accelbench.models import MODELS
-from accelbench.kinds import make_workload
 
 
 def _small(name: str) -> dict:

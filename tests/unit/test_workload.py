@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from accelbench.errors import UserError
-from accelbench.kinds.rnn import cell_step
 from accelbench.kinds import make_workload
+from accelbench.kinds.rnn import cell_step
 
 
 def test_gemm_counts_flops_and_ideal_bytes() -> None:
