@@ -339,14 +339,14 @@ class Runner:
     ) -> Measurement:
         """The server scenario (:mod:`accelbench.measure.server`): Poisson arrivals under a latency
         bound, served in real time, or simulated against the model for modeled backends."""
-        from accelbench.measure.contention import default_source, delta
+        from accelbench.measure.contention import delta
         from accelbench.measure.server import measure_server
 
         settings = dict(base["config"].get("server") or {})
         if not settings:
             raise UserError("--scenario server needs --target-qps Q or --find-max-qps (and --latency-bound-ms)")
         seed: int = base["seed"] if base.get("seed") is not None else (self.policy.seed or 0)
-        source = default_source() if backend.timing != "modeled" else None
+        source = self.counters() if backend.timing != "modeled" and self.policy.count_contention else None
         before = source.read() if source is not None else None
         fields = measure_server(backend, prepared, prepared.workload, batch, settings, seed)
         quality = None
