@@ -35,17 +35,19 @@ def _weights(workload: Workload) -> dict[str, np.ndarray]:
 
 
 def _lower_gemm(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
-    from accelbench.backends.numba_cpu.gemm import gemm_packed, pack_b
+    from accelbench.backends.numba_cpu.gemm import gemm, pack
 
     assert isinstance(workload, GemmWorkload)
     b = _weights(workload)["b"]
-    bp = pack_b(np.ascontiguousarray(b.T if workload.params["trans_b"] else b))
-    trans_a, n = bool(workload.params["trans_a"]), workload.n
+    packed = pack(np.ascontiguousarray(b.T if workload.params["trans_b"] else b))
+    trans_a = bool(workload.params["trans_a"])
 
-    def gemm(a: np.ndarray) -> np.ndarray:
-        return gemm_packed(np.swapaxes(a, -1, -2) if trans_a else a, bp, n)
+    def call(a: np.ndarray) -> np.ndarray:
+        return gemm(np.swapaxes(a, -1, -2) if trans_a else a, packed)
 
-    return Prepared(workload, config, call=gemm, notes=["B packed into column panels once (constant weight)"])
+    note = ("B packed into column panels once (constant weight)" if packed.panels is not None
+            else f"n = {workload.n} < 8: B packed once as rows of B^T; dot products over rows of A")
+    return Prepared(workload, config, call=call, notes=[note])
 
 
 def _lower_conv2d(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
@@ -82,16 +84,15 @@ def _lower_rnn(backend: Any, workload: Workload, config: Mapping[str, Any]) -> P
 
 
 def _lower_model(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
-    from accelbench.backends.numba_cpu.gemm import gemm_packed, pack_b
+    from accelbench.backends.numba_cpu.gemm import gemm, pack
     from accelbench.backends.sequential import lower_sequential, run_ops
 
     assert isinstance(workload, ModelWorkload)
     ops, _ = lower_sequential(workload.module(), _compute_dtype(workload))
-    packed = {id(op.a): (pack_b(op.a), op.a.shape[1]) for op in ops if op.a is not None and op.kind == "dense"}
+    packed = {id(op.a): pack(op.a) for op in ops if op.a is not None and op.kind == "dense"}
 
     def matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-        bp, n = packed[id(w)]
-        return gemm_packed(np.ascontiguousarray(x)[None], bp, n)[0]
+        return gemm(np.ascontiguousarray(x)[None], packed[id(w)])[0]
 
     return Prepared(workload, config, call=lambda x: run_ops(ops, x, matmul),
                     notes=["dense layers on the hand-written GEMM kernel (weights packed once)"])

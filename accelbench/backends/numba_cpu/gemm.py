@@ -12,12 +12,16 @@ constant B:
   ``MR`` rows at a power-of-two stride, which alias in L1) that stay in L2;
 * the micro-kernel (:mod:`.microkernel`) keeps a ``12 x 2``-vector tile of C in registers and
   writes it to C with masked stores at the edges (no padded output, no copy);
-* tasks are spread over Numba's threads with ``prange`` (as many tasks as threads when possible).
+* tasks are spread over Numba's threads with ``prange`` (as many tasks as threads when possible);
+* with fewer than ``SMALL_N`` columns (matrix-vector products) C is computed as dot products
+  over rows of A instead (:func:`gemm` picks the path from the layout :func:`pack` chose).
 
 Measured against OpenBLAS in ``benchmarks/numba_gemm_vs_openblas.py``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -105,17 +109,18 @@ _gemm_serial = njit(cache=True)(renamed(_gemm, "_gemm_serial"))
 SERIAL_FLOPS = 4e6
 
 
-def blocking(m: int, panels: int, threads: int) -> tuple[int, int]:
+def blocking(m: int, panels: int, threads: int, batch: int = 1) -> tuple[int, int]:
     """(mc, col_blocks): rows per task (a multiple of MR, at most MC_MAX) and column blocks.
 
-    Row blocks are cut so there are at least ``threads`` of them when ``m`` allows; when the rows
-    are too few (fewer MR tiles than threads), column panels are split too.
+    Row blocks are cut so there are at least ``threads`` tasks (over the batch too) when ``m``
+    allows; when the rows are too few (fewer MR tiles than threads), column panels are split too.
     """
     tiles = -(-m // MR)
-    blocks = max(min(threads, tiles), -(-tiles * MR // MC_MAX))
+    blocks = max(min(-(-threads // batch), tiles), -(-tiles * MR // MC_MAX))
     blocks = -(-blocks // threads) * threads if blocks > threads else blocks
     mc = -(-tiles // blocks) * MR
-    col_blocks = 1 if -(-m // mc) >= threads else min(panels, -(-threads // -(-m // mc)))
+    row_tasks = batch * -(-m // mc)
+    col_blocks = 1 if row_tasks >= threads else min(panels, -(-threads // row_tasks))
     return mc, col_blocks
 
 
@@ -124,7 +129,66 @@ def gemm_packed(a: np.ndarray, bp: np.ndarray, n: int) -> np.ndarray:
     batch, m, k = a.shape
     c = np.empty((batch, m, n), dtype=a.dtype)
     if 2.0 * batch * m * n * k < SERIAL_FLOPS:
-        _gemm_serial(a, bp, c, *blocking(m, bp.shape[0], 1))
+        _gemm_serial(a, bp, c, *blocking(m, bp.shape[0], 1, batch))
     else:
-        _gemm_parallel(a, bp, c, *blocking(m, bp.shape[0], numba.get_num_threads()))
+        _gemm_parallel(a, bp, c, *blocking(m, bp.shape[0], numba.get_num_threads(), batch))
+    return c
+
+
+#: Below this many columns, C is computed as dot products (the register tile would be mostly
+#: padding: one column of NR = 32 is 1/32 useful work).
+SMALL_N = 8
+
+
+def _dots(a: np.ndarray, bt: np.ndarray, c: np.ndarray, zero: float) -> None:
+    """c (batch, m, n) = a (batch, m, k) @ bt.T for a small n: one dot product per output.
+
+    Matrix-vector products are bound by reading A: each row of A is read once, for all n dot
+    products. ``fastmath`` reassociation (on this function only) lets LLVM vectorise the sums
+    over k; it changes a float32 sum of k products by rounding only (~k * 6e-8 relative at
+    worst, far below the 1e-4 tolerance). Compiled twice, parallel and serial.
+    """
+    batch, m, k = a.shape
+    n = bt.shape[0]
+    for t in prange(batch * m):
+        bi = t // m
+        i = t % m
+        for j in range(n):
+            acc = zero
+            for p in range(k):
+                acc += a[bi, i, p] * bt[j, p]
+            c[bi, i, j] = acc
+
+
+_dots_parallel = njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})(renamed(_dots, "_dots_parallel"))
+_dots_serial = njit(cache=True, fastmath={"reassoc", "contract"})(renamed(_dots, "_dots_serial"))
+
+
+@dataclass(frozen=True)
+class PackedB:
+    """A constant B laid out once for :func:`gemm`: NR-wide panels, or B^T rows when n < SMALL_N."""
+
+    n: int
+    panels: np.ndarray | None = None
+    rows: np.ndarray | None = None
+
+
+def pack(b: np.ndarray) -> PackedB:
+    """Lay out B (k, n) for :func:`gemm` (at prepare time: B is a constant weight)."""
+    n = b.shape[1]
+    if n < SMALL_N:
+        return PackedB(n, rows=np.ascontiguousarray(b.T))
+    return PackedB(n, panels=pack_b(b))
+
+
+def gemm(a: np.ndarray, packed: PackedB) -> np.ndarray:
+    """C (batch, m, n) = A (batch, m, k) @ B for B laid out by :func:`pack` (A may be any strided view)."""
+    if packed.panels is not None:
+        return gemm_packed(a, packed.panels, packed.n)
+    assert packed.rows is not None
+    a = np.ascontiguousarray(a)  # the dot products stream rows of A
+    batch, m, k = a.shape
+    c = np.empty((batch, m, packed.n), dtype=a.dtype)
+    run = _dots_serial if 2.0 * batch * m * packed.n * k < SERIAL_FLOPS else _dots_parallel
+    run(a, packed.rows, c, c.dtype.type(0))
     return c
