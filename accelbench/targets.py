@@ -65,10 +65,13 @@ def resolve(target: str, weights: str | None = None) -> list[SuiteEntry]:
     from accelbench.usermodels.source import looks_like_model
 
     if looks_like_model(target):
+        from accelbench.kinds.qonnx_model import QonnxModelWorkload
         from accelbench.kinds.user_model import UserModelWorkload
         from accelbench.usermodels.source import parse_target
 
-        return [SuiteEntry(UserModelWorkload.from_source(parse_target(target, weights)))]
+        source = parse_target(target, weights)
+        user = QonnxModelWorkload if source.format == "qonnx" else UserModelWorkload  # QONNX: the graph, no module
+        return [SuiteEntry(user.from_source(source))]
     if weights:
         raise UserError(f"--weights applies to a model file target, not {target!r}")
     if ":" in target:

@@ -172,7 +172,9 @@ class BaseBackend:
 
     def supports(self, workload: Workload) -> Support:
         if workload.kind in self.lowerings:
-            return Support(True)
+            refusal = getattr(workload, "unsupported_reason", None)  # a workload only some lowerings take (QONNX)
+            reason = refusal(self.name) if refusal is not None else ""
+            return Support(not reason, reason)
         kinds = ", ".join(self.lowerings) or "nothing"
         return Support(False, f"{self.name} does not lower {workload.kind} (it lowers {kinds})")
 

@@ -88,6 +88,10 @@ def _prepare(backend: Hls4mlBackend, workload: Workload, config: Mapping[str, An
         else:
             gain = _recurrent_gain(workload) if steps > 1 else 0.0
             tolerance = precision_tolerance(design.layers, cfg.fixed, _output_scale(workload), steps, gain)
+            if design.lowered.route == "qonnx":  # a quantized model: plus one activation quantizer step
+                from accelbench.fpga.qonnx_lowering import with_quantization
+
+                tolerance = with_quantization(tolerance, workload)
         figures["tolerance"] = tolerance.as_dict()
         if tolerance.capped:
             notes.append(f"the precision's error bound exceeds {tolerance.rtol:g} of the output scale: checked "

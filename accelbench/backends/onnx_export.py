@@ -1,6 +1,7 @@
 """Any workload as an ONNX model (bytes) for the ONNX Runtime backends.
 
-A user's own ONNX file is used as it is (no re-export). Every other workload is exported from its
+A user's own ONNX file is used as it is (no re-export); a QONNX file in its QuantizeLinear/
+DequantizeLinear form (:mod:`accelbench.usermodels.qonnx_graph`). Every other workload is exported from its
 torch lowering (cpu-torch's builder table) with a dynamic batch dimension, through the TorchScript
 exporter (``dynamo=False``: a fraction of a second for the shapes here, against seconds for the
 dynamo exporter, with the same operators for these graphs).
@@ -21,6 +22,11 @@ def onnx_bytes(workload: Workload) -> bytes:
         from pathlib import Path
 
         return Path(str(params["path"])).read_bytes()
+    if params.get("format") == "qonnx":  # Quant nodes as QuantizeLinear/DequantizeLinear (qonnx's QuantToQCDQ)
+        model, why = workload.graph.qcdq  # type: ignore[attr-defined]
+        if model is None:
+            raise ValueError(why)
+        return bytes(model)
     import warnings
 
     import torch

@@ -133,11 +133,18 @@ def convert(lowered: Lowered, cfg: FpgaConfig, output_dir: Path) -> Any:
     import hls4ml
 
     chatter = io.StringIO()  # hls4ml prints its topology on stdout; stdout belongs to --json
-    if lowered.route == "onnx":
-        graph = onnx_model(lowered, output_dir.parent / "onnx")
+    if lowered.route in ("onnx", "qonnx"):
+        if lowered.route == "qonnx":  # the user's quantized graph, every Quant node's bit width kept
+            from accelbench.fpga.qonnx_lowering import hls_graph, with_input_type
+
+            graph = hls_graph(lowered.module)
+            config = with_input_type(hls_config(lowered, cfg, graph), lowered.module, graph)
+        else:
+            graph = onnx_model(lowered, output_dir.parent / "onnx")
+            config = hls_config(lowered, cfg, graph)
         with contextlib.redirect_stdout(chatter):
             model = hls4ml.converters.convert_from_onnx_model(
-                graph, hls_config=hls_config(lowered, cfg, graph), output_dir=str(output_dir), backend=HLS_BACKEND,
+                graph, hls_config=config, output_dir=str(output_dir), backend=HLS_BACKEND,
                 part=cfg.part, clock_period=cfg.clock_ns, io_type=cfg.io_type,
             )
         logger.debug("hls4ml conversion output:\n%s", chatter.getvalue())

@@ -12,7 +12,8 @@
   disagreed with PyTorch (abs error 0.19 and 0.73 at ap_fixed<18,8>)
   while the explicit-gate graphs agree within fixed-point error.
 * model -> the network through hls4ml's PyTorch frontend; networks with depthwise convolutions
-  (MobileNets, DS-CNN) through ONNX -> qonnx (cleanup, channels-last) -> hls4ml's ONNX frontend.
+  (MobileNets, DS-CNN) through ONNX -> qonnx (cleanup, channels-last) -> hls4ml's ONNX frontend;
+  a user's QONNX model as its own graph, quantizers kept (:mod:`accelbench.fpga.qonnx_lowering`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class Lowered:
     to_hls: Callable[[tuple[np.ndarray, ...]], list[np.ndarray]]
     from_hls: Callable[[np.ndarray, int], np.ndarray]
     depth: int  # layers on the longest path, for the fixed-point tolerance
-    route: str = "pytorch"  # "pytorch" (hls4ml's PyTorch frontend) or "onnx" (ONNX -> qonnx -> hls4ml)
+    route: str = "pytorch"  # "pytorch" (hls4ml's PyTorch frontend), "onnx" (ONNX -> qonnx -> hls4ml), "qonnx"
     steps: int = 1  # times the design runs per inference (a recurrent sequence: its timesteps)
 
 
@@ -75,6 +76,12 @@ def _rows(x: np.ndarray) -> np.ndarray:
 
 def lower(workload: Workload) -> Lowered:
     """The hls4ml-ready module and adapters for ``workload`` (see :func:`why_not` first)."""
+    if workload.params.get("format") == "qonnx":  # a quantized graph, converted as it is
+        from accelbench.fpga.qonnx_lowering import QonnxCarrier
+
+        carrier = QonnxCarrier.of(workload)
+        return Lowered(carrier, [carrier.graph.input_shape], lambda ins: [_rows(ins[0])], carrier.from_hls,
+                       depth=carrier.depth, route="qonnx")
     import torch
     from torch import nn
 

@@ -14,6 +14,7 @@ from accelbench.errors import UserError
 from accelbench.kinds.conv2d import Conv2dWorkload
 from accelbench.kinds.gemm import GemmWorkload
 from accelbench.kinds.model import ModelWorkload
+from accelbench.kinds.qonnx_model import QonnxModelWorkload
 from accelbench.kinds.rnn import RnnStepWorkload
 from accelbench.kinds.user_model import UserModelWorkload
 from accelbench.workload import Workload
@@ -30,8 +31,9 @@ def make_workload(kind: str, params: Mapping[str, Any], name: str | None = None)
     """Build a workload of ``kind`` from ``params``; every mistake is a UserError naming the field."""
     if kind not in KINDS:
         raise UserError(f"unknown workload kind {kind!r} (known: {', '.join(sorted(KINDS))})")
-    if kind == "model" and str(params.get("model", "")).startswith("user:"):
-        return UserModelWorkload.from_params(dict(params), name=name)  # a user's file, from stored parameters
+    if kind == "model" and str(params.get("model", "")).startswith("user:"):  # a user's file, from stored parameters
+        user = QonnxModelWorkload if params.get("format") == "qonnx" else UserModelWorkload
+        return user.from_params(dict(params), name=name)
     return KINDS[kind].from_params(dict(params), name=name)
 
 

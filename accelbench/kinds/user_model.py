@@ -1,5 +1,6 @@
-"""A user's own trained network (kind ``model``): loaded from a ``.py`` factory, ONNX, QONNX or a
-``torch.export`` program by :mod:`accelbench.usermodels.source`, with the user's weights.
+"""A user's own trained network (kind ``model``): loaded from a ``.py`` factory, ONNX or a
+``torch.export`` program by :mod:`accelbench.usermodels.source`, with the user's weights (a QONNX
+file is a :class:`~accelbench.kinds.qonnx_model.QonnxModelWorkload`: its graph, no torch module).
 
 Every backend that lowers ``model`` workloads lowers it as it lowers a catalog network (it is a
 torch module); the parameters carry the file's content hash, so results of a changed model never

@@ -6,7 +6,8 @@ Targets (see docs/your-model.md):
   from the module's ``example_input`` (a tensor with a batch dimension) or ``input_shape``
   attribute, or the factory's own attributes of those names;
 * ``model.onnx`` — a sequential ONNX graph (converted layer by layer, :mod:`.onnx_chain`); a QONNX
-  file (``Quant`` nodes, e.g. from Brevitas) is recognised as such;
+  file (``Quant`` nodes, e.g. from Brevitas) is recognised as such and read as a graph by
+  :mod:`accelbench.kinds.qonnx_model` (it keeps its quantization, and has no torch module);
 * ``model.pt2`` — a ``torch.export`` program (its example inputs give the shape);
 
 ``--weights state_dict.pt`` loads a state dict into a ``.py`` factory's module. Every mistake is a
@@ -97,9 +98,9 @@ def load(source: ModelSource) -> tuple[nn.Module, tuple[int, ...]]:
         return _load_py(source)
     if source.format == "pt2":
         return _load_pt2(source)
-    if source.format == "qonnx":
-        raise UserError(f"{source.path.name} is a QONNX model (Quant nodes): accelbench does not lower QONNX "
-                        "yet; export the float model to ONNX, or see docs/your-model.md")
+    if source.format == "qonnx":  # its graph is the model: accelbench.kinds.qonnx_model, no torch module
+        raise UserError(f"{source.path.name} is a QONNX model (Quant nodes): it has no torch module; it runs on "
+                        "cpu-onnxruntime and fpga-hls4ml (accelbench.kinds.qonnx_model)")
     from accelbench.usermodels.onnx_chain import load_onnx
 
     return load_onnx(source.path)
