@@ -29,12 +29,17 @@ BOARD_ENV, TOKEN_ENV, CA_ENV = "ACCELBENCH_BOARD", "ACCELBENCH_BOARD_TOKEN_FILE"
 DEFAULT_BOARD = "pynq-z2"
 
 
+def _lower(backend: Any, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+    return backend.prepare_design(workload, config)
+
+
 class PynqBackend(BaseBackend):
     name = "fpga-pynq"
     family: Family = "fpga"
     timing: Timing = "device"
     has_transfers = True
     resources = {"PYNQ": 1}  # noqa: RUF012
+    lowerings = dict.fromkeys(("gemm", "conv2d", "rnn_step", "model"), _lower)
 
     def __init__(self) -> None:
         self._clients: dict[str, Any] = {}
@@ -67,12 +72,16 @@ class PynqBackend(BaseBackend):
         return Availability(True, f"{kind} at {client.address}")
 
     def supports(self, workload: Workload) -> Support:
+        support = super().supports(workload)
+        if not support.ok:
+            return support
         from accelbench.fpga.lowering import why_not
 
         reason = why_not(workload)
         return Support(not reason, reason)
 
-    def prepare(self, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+    def prepare_design(self, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+        """The hls4ml design of any kind (fpga.lowering has the per-kind step), loaded on the board."""
         from accelbench.board.bundle import DESIGN_KEYS, bundle_hash, emulation_bundle
         from accelbench.fpga.config import resolve_config
         from accelbench.fpga.lowering import lower
