@@ -17,6 +17,7 @@ import os
 import statistics
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from accelbench.backends.registry import get_backend
 from accelbench.kinds import make_workload
@@ -36,8 +37,24 @@ def arguments(description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def caches() -> str:
+    """Per-core data/unified cache sizes of CPU 0 ("L1d 48K, L2 2048K, L3 491520K"), Linux only."""
+    parts = []
+    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
+        try:
+            kind = (index / "type").read_text().strip()
+            if kind == "Instruction":
+                continue
+            level = (index / "level").read_text().strip()
+            size = (index / "size").read_text().strip()
+        except OSError:
+            continue
+        parts.append(f"L{level}{'d' if kind == 'Data' else ''} {size}")
+    return ", ".join(parts) or "caches unknown"
+
+
 def machine(thread_counts: dict[str, object]) -> str:
-    """One paragraph describing the host: CPU, cores, SIMD, BLAS and the threads used."""
+    """One paragraph describing the host: CPU, cores, SIMD, caches, BLAS and the threads used."""
     flags = ""
     try:
         with open("/proc/cpuinfo") as handle:
@@ -55,7 +72,7 @@ def machine(thread_counts: dict[str, object]) -> str:
         arch = next((p.get("architecture") for p in threadpool_info() if p.get("user_api") == "blas"), None)
     except ImportError:
         arch = None
-    return (f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs ({flags}); "
+    return (f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs ({flags}; {caches()}); "
             f"BLAS {blas.get('name', '?')} {blas.get('version', '')} (kernel {arch or '?'}); "
             f"threads {thread_counts}")
 
