@@ -85,6 +85,10 @@ def cached_manifest(directory: Path) -> dict[str, Any] | None:
     return dict(manifest)
 
 
+_NOT_IN_BUILD = frozenset(("build_timeout_s", "build_memory_gb", "rtol", "hls_tool", "hls4ml_version",
+                           "toggle_rate", "fpga_rtol", "fpga_synth", "fpga_cosim"))
+
+
 def design_key(module: Any, input_shapes: Sequence[tuple[int, ...]], cfg: FpgaConfig) -> str:
     """Hash of module structure + weights, input shapes, configuration and tool versions."""
     digest = hashlib.sha256()
@@ -94,7 +98,9 @@ def design_key(module: Any, input_shapes: Sequence[tuple[int, ...]], cfg: FpgaCo
         digest.update(tensor.detach().cpu().float().numpy().tobytes())
     meta = {
         "shapes": [list(s) for s in input_shapes],
-        "config": {k: v for k, v in cfg.as_dict().items() if k not in ("build_timeout_s", "build_memory_gb", "rtol")},
+        # Keys that change only the analytical model's figures (tool profile, hls4ml generation the
+        # model assumes, toggle rate) or the run's limits do not change the C-simulation build.
+        "config": {k: v for k, v in cfg.as_dict().items() if k not in _NOT_IN_BUILD},
         "lowering": LOWERING_VERSION,
         "hls4ml": version("hls4ml"),
         "gxx": compiler_version(),
