@@ -7,6 +7,7 @@ A plot is drawn only when the stored data supports it; otherwise its result says
 from __future__ import annotations
 
 from accelbench.report.plots import (
+    distributions,
     energy,
     fpga_resources,
     latency,
@@ -17,4 +18,4 @@ from accelbench.report.plots import (
     throughput,
 )
 
-PLOTS = (latency, throughput, energy, pareto, server_load, roofline, fpga_resources, precision_error)
+PLOTS = (latency, distributions, throughput, energy, pareto, server_load, roofline, fpga_resources, precision_error)
