@@ -179,5 +179,26 @@ def test_a_qonnx_model_with_data_runs_on_fpga_hls4ml_with_simulated_accuracy(
     acc = record["accuracy"]
     assert acc["metric"] == "top1" and acc["n"] == 200 and acc["value"] > 0.9
     assert acc["agreement"]["argmax"] > 0.97
-    # the weight-aware model sees the quantized weights: a 4- or 6-bit weight has at most 3 non-zero CSD digits
-    assert record["fpga"]["dsp"] is not None
+    # the weight-aware model counts the model's quantized weights: the 4-bit layer's 16x3 weights (|q| <= 7)
+    # have at most 2 non-zero CSD digits, so each CSD-mapped product needs exactly one adder
+    dense = [layer for layer in record["fpga"]["layers"] if layer["kind"] == "dense"]
+    assert [layer["mapping_source"] for layer in dense] == ["weights", "weights"]
+    last = dense[-1]["mapping"]
+    assert last["zero"] + last["shift"] + last["csd"] + last["full"] == 16 * 3
+    assert last["csd_adders"] == last["csd"]
+
+
+def test_a_qonnx_operator_without_a_reference_is_one_line_and_exit_2(
+        quantized: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import onnx
+
+    model = onnx.load(str(quantized["qonnx"]))
+    relu = next(node for node in model.graph.node if node.op_type == "Relu")
+    relu.op_type, relu.domain = "MultiThreshold", "qonnx.custom_op.general"
+    odd = tmp_path / "odd.onnx"
+    onnx.save(model, str(odd))
+    code = main(["run", str(odd), "--backends", "cpu-onnxruntime", "--no-power", "--store", str(tmp_path / "s.duckdb")])
+    _, err = capsys.readouterr()
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1, err
+    assert "odd.onnx" in lines[0] and "MultiThreshold" in lines[0]
