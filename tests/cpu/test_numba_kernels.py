@@ -47,6 +47,9 @@ GEMM_CASES = [
     ({"m": 61, "n": 3 * NR32 + 7, "k": KC + 37}, 2),
     # too few rows for the threads: column panels are split across tasks
     ({"m": 3, "n": 40 * NR32 + 5, "k": 300}, 2),
+    # A blocks packed into micro-panels: many B panels, or K steps of A a page apart
+    ({"m": MR + 1, "n": gemm_module.PACK_A_MIN_PANELS * NR32 + 1, "k": 7}, 1),
+    ({"m": 1030, "n": 9, "k": 5, "trans_a": True}, 2),
     # fewer than SMALL_N columns: dot products over rows of A (serial, transposed, parallel)
     ({"m": 37, "n": 1, "k": 300}, 2),
     ({"m": 5, "n": gemm_module.SMALL_N - 1, "k": 9, "trans_a": True, "trans_b": True}, 3),
