@@ -38,9 +38,19 @@ from numba.extending import intrinsic
 
 
 def _host_vector_bytes() -> int:
-    """64 when the JIT target has AVX-512F (zmm registers), else 32 (AVX2 ymm)."""
-    import llvmlite.binding as ll
+    """64 when Numba's JIT target has AVX-512F (zmm registers), else 32 (AVX2 ymm).
 
+    The target is the host unless ``NUMBA_CPU_NAME``/``NUMBA_CPU_FEATURES`` name another (portable
+    caches): then only an explicit ``+avx512f`` feature selects 64.
+    """
+    import llvmlite.binding as ll
+    import numba
+
+    config: Any = numba.config  # attributes set at import time, invisible to mypy
+    if config.CPU_FEATURES is not None:
+        return 64 if "+avx512f" in str(config.CPU_FEATURES) else 32
+    if config.CPU_NAME not in (None, "host"):
+        return 32
     return 64 if ll.get_host_cpu_features().get("avx512f", False) else 32
 
 
