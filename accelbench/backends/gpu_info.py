@@ -96,6 +96,6 @@ def device_summary(name: str, dtype: str = "float32") -> dict[str, Any]:
     if peak is not None:
         info["peak"] = {"name": peak.name, "flops_s": peak_flops_s(peak, dtype), "bytes_s": peak.memory_bytes_s,
                         "source": peak.source,
-                        "flops_s_by_dtype": {d: peak_flops_s(peak, d, tensor_cores=True)
-                                             for d in ("float16", "float32", "float64")}}
+                        # Per dtype, as CPU peaks are keyed (measure.cpu_peak.peak_for_dtype reads them).
+                        **{d: peak_flops_s(peak, d, tensor_cores=True) for d in ("float16", "float32", "float64")}}
     return info
