@@ -1,4 +1,8 @@
-"""Run tasks one after another in this process, handing each result to a sink as it is made."""
+"""Run tasks one after another in this process, handing each result to a sink as it is made.
+
+Before the first measurement, the designs of backends with a ``prebuild`` hook (fpga-hls4ml) are
+built several at once (:mod:`accelbench.prebuild`); measuring stays one task at a time.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +23,17 @@ def execute_local(
     sink: Sink,
     progress: Progress | None = None,
     sweep_id: str | None = None,
+    prebuild: bool | None = None,
 ) -> list[Measurement]:
-    """Measure ``tasks`` in order; each result reaches ``sink`` before the next task starts."""
+    """Measure ``tasks`` in order; each result reaches ``sink`` before the next task starts.
+
+    ``prebuild`` (default: on unless ``ACCELBENCH_PREBUILD=0``) first runs the prebuild hooks of
+    the tasks' backends concurrently; a failed prebuild is recorded by its measurement, not raised.
+    """
+    from accelbench import prebuild as prebuilds
+
+    if prebuild if prebuild is not None else prebuilds.enabled():
+        prebuilds.prebuild_all(tasks)
     results: list[Measurement] = []
     for index, task in enumerate(tasks, start=1):
         if progress:

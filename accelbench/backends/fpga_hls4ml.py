@@ -15,7 +15,7 @@ in how a call maps to design inferences.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -151,6 +151,13 @@ class Hls4mlBackend(BaseBackend):
         tool = find_vendor_tool()
         vendor = f"vendor tool {tool} found" if tool else "no Vitis/Vivado on PATH: FPGA figures modeled"
         return Availability(True, f"hls4ml {hls4ml_version}, C simulation with g++; {vendor}")
+
+    def prebuild(self, workload: Workload, config: Mapping[str, Any],
+                 on_stage: Callable[[str], None] | None = None) -> None:
+        """Build and cache the design's C simulation ahead of ``prepare`` (see :mod:`accelbench.prebuild`)."""
+        from accelbench.fpga.prebuild import prebuild_design
+
+        prebuild_design(workload, config, on_stage)
 
     def upload(self, prepared: Prepared, inputs: tuple[np.ndarray, ...]) -> Any:
         design = prepared.handle["design"]

@@ -36,6 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--hls4ml-version", metavar="V",
                        help="hls4ml generation the modeled design comes from (default: the installed one)")
     group.add_argument("--toggle-rate", metavar="F", help="switching activity of the modeled power (0-1]")
+    group.add_argument("--no-prebuild", action="store_true",
+                       help="build each design when it is measured (default: build every design of the run first, "
+                            "as many at once as there are cores; also ACCELBENCH_PREBUILD=0)")
+
+
+def prebuild_choice(args: argparse.Namespace) -> bool | None:
+    """``execute_local``'s ``prebuild``: False with --no-prebuild, else None (the environment decides)."""
+    return False if getattr(args, "no_prebuild", False) else None
 
 
 def _split(text: str, sep: str) -> list[str]:

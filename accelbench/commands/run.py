@@ -154,7 +154,7 @@ def progress_line(index: int, total: int, task: Task, result: Measurement | None
 
 
 def main(args: argparse.Namespace) -> int:
-    from accelbench.commands import history_options
+    from accelbench.commands import fpga_options, history_options
     from accelbench.commands.lifecycle import stored_run
     from accelbench.execute import execute_local
     from accelbench.measure.runner import Runner
@@ -169,7 +169,8 @@ def main(args: argparse.Namespace) -> int:
         command = "accelbench run " + " ".join(args.targets or [DEFAULT_TARGET])
         with stored_run(store, run_id, command, capture(), history_options.origin(args)):
             stderr(f"run {run_id}: {len(tasks)} measurement(s) -> {args.store}")
-            results = execute_local(tasks, runner, store.append, progress_line)
+            results = execute_local(tasks, runner, store.append, progress_line,
+                                    prebuild=fpga_options.prebuild_choice(args))
     if args.json:
         print_json([m.to_json() for m in results])
     else:

@@ -31,7 +31,7 @@ def register(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from accelbench.commands import history_options
+    from accelbench.commands import fpga_options, history_options
     from accelbench.commands.lifecycle import stored_run
     from accelbench.execute import execute_local
     from accelbench.measure.runner import Runner
@@ -77,7 +77,8 @@ def main(args: argparse.Namespace) -> int:
                 stderr(f"sweep {sweep_id}: {len(todo)} to run, {skipped} already stored ({args.executor} executor)")
                 if client is None:
                     summary.results = execute_local(todo, Runner(policy, run_id, setup.power_hook), store.append,
-                                                    progress_line, sweep_id=sweep_id)
+                                                    progress_line, sweep_id=sweep_id,
+                                                    prebuild=fpga_options.prebuild_choice(args))
                 else:
                     from accelbench.executors.dask import execute_dask
 

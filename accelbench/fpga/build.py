@@ -9,13 +9,16 @@ backend calls once the compiled library is loaded.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import json
 import resource
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,15 +57,40 @@ class Design:
         return sum(layer.n_mult for layer in self.layers)
 
 
-def _limit_memory(limit_bytes: int) -> Any:
-    def apply() -> None:  # runs in the child before exec
-        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+#: Build processes running now (so an interrupted run can stop them: see :func:`stop_builds`).
+_ACTIVE: set[subprocess.Popen[str]] = set()
+_ACTIVE_LOCK = threading.Lock()
+#: Set by :func:`stop_builds`: stages not yet started fail at once.
+_STOPPING = threading.Event()
 
-    return apply
+#: Called with (design key, stage) when a build stage starts; see :func:`build_library`.
+StageHook = Callable[[str, str], None]
+
+
+def _limit_memory(proc: subprocess.Popen[str], limit_bytes: int) -> None:
+    """Cap the child's address space (inherited by the g++ it starts). ``prlimit`` from the parent
+    rather than a ``preexec_fn``: builds start from several threads, where preexec_fn may deadlock."""
+    with contextlib.suppress(ProcessLookupError):  # already gone: its exit code tells
+        resource.prlimit(proc.pid, resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+def stop_builds() -> None:
+    """Kill every build process of this process and refuse new stages (an interrupted run)."""
+    _STOPPING.set()
+    with _ACTIVE_LOCK:
+        for proc in _ACTIVE:
+            proc.kill()
+
+
+def allow_builds() -> None:
+    """Undo :func:`stop_builds` (a new run in the same process)."""
+    _STOPPING.clear()
 
 
 def _run_stage(workload: Workload, cfg: FpgaConfig, directory: Path, stage: str, what: str) -> None:
     """Run one build stage in the worker under the timeout and memory limit; BuildError names the stage."""
+    if _STOPPING.is_set():
+        raise BuildError(f"{what} not started: the run was interrupted")
     spec = {
         "kind": workload.kind,
         "params": dict(workload.params),
@@ -70,18 +98,29 @@ def _run_stage(workload: Workload, cfg: FpgaConfig, directory: Path, stage: str,
         "config": cfg.as_dict(),
         "project_dir": str(directory / "prj"),
     }
-    spec_path = directory / "spec.json"
+    spec_path = directory / f"spec-{stage}.json"
     spec_path.write_text(json.dumps(spec))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "accelbench.fpga.compile_worker", str(spec_path), stage],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    with _ACTIVE_LOCK:
+        _ACTIVE.add(proc)
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "accelbench.fpga.compile_worker", str(spec_path), stage],
-            capture_output=True, text=True, timeout=cfg.build_timeout_s, check=False,
-            preexec_fn=_limit_memory(int(cfg.build_memory_gb * 2**30)),
-        )
-    except subprocess.TimeoutExpired:
-        raise BuildError(f"{what} exceeded {cfg.build_timeout_s:g} s") from None
+        _limit_memory(proc, int(cfg.build_memory_gb * 2**30))
+        try:
+            out, err = proc.communicate(timeout=cfg.build_timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise BuildError(f"{what} exceeded {cfg.build_timeout_s:g} s") from None
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard(proc)
     if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        if _STOPPING.is_set():
+            raise BuildError(f"{what} stopped: the run was interrupted")
+        tail = (err or out).strip().splitlines()[-3:]
         reason = "; ".join(tail) or f"exit code {proc.returncode}"
         if proc.returncode < 0 or "MemoryError" in reason or "std::bad_alloc" in reason:
             reason = f"killed or out of memory (limit {cfg.build_memory_gb:g} GB): {reason}"
@@ -93,6 +132,80 @@ def _compile(workload: Workload, cfg: FpgaConfig, directory: Path) -> dict[str, 
     return seal_manifest(directory)  # records the library's sha256 for the cache check
 
 
+@dataclass
+class Library:
+    """Where a design's C-simulation library stands: built now, found in the cache, or not needed."""
+
+    key: str
+    directory: Path
+    lowered: Lowered
+    manifest: dict[str, Any] | None = None  # None for a model-only design
+    cache_hit: bool = False
+    compile_s: float = 0.0
+    model_only_reason: str = ""
+
+
+def _model_only_reason(lowered: Lowered, cfg: FpgaConfig) -> str:
+    products = weight_products(lowered.module)
+    if products > cfg.model_only_max_mults:
+        return (f"model-only: {products} multiplications per step exceed model_only_max_mults="
+                f"{cfg.model_only_max_mults}; not converted nor C-simulated, layers read from the torch module, "
+                "figures from the analytical model only")
+    return ""
+
+
+def design_location(workload: Workload, cfg: FpgaConfig, root: Path | None = None) -> tuple[Lowered, str, Path]:
+    """The lowered module, the cache key and the cache directory of ``workload`` under ``cfg``."""
+    lowered = lower(workload)
+    key = design_key(lowered.module, lowered.input_shapes, cfg)
+    return lowered, key, (root or cache_root()) / key
+
+
+def _ensure_onnx(workload: Workload, cfg: FpgaConfig, directory: Path, key: str, on_stage: StageHook | None) -> None:
+    if (directory / "onnx" / CLEAN_ONNX).exists():
+        return
+    with (directory / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (directory / "onnx" / CLEAN_ONNX).exists():
+            if on_stage:
+                on_stage(key, "exporting ONNX + qonnx clean-up")
+            _run_stage(workload, cfg, directory, "onnx", "conversion stage (ONNX export + qonnx clean-up)")
+
+
+def _ensure_library(workload: Workload, cfg: FpgaConfig, directory: Path, key: str,
+                    on_stage: StageHook | None) -> tuple[dict[str, Any], bool, float]:
+    """The manifest of the design's compiled library, compiling it unless cached; (manifest, hit, compile_s)."""
+    with (directory / ".lock").open("w") as lock:
+        # One build per design at a time, across processes and threads (flock binds the open file).
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = cached_manifest(directory)  # None unless the library still has its recorded sha256
+        if manifest:
+            return manifest, True, 0.0
+        if on_stage:
+            on_stage(key, "converting + compiling the C simulation (g++)")
+        t0 = time.perf_counter()
+        manifest = _compile(workload, cfg, directory)
+        return manifest, False, time.perf_counter() - t0
+
+
+def build_library(workload: Workload, cfg: FpgaConfig, root: Path | None = None,
+                  on_stage: StageHook | None = None) -> Library:
+    """Build (or find in the cache) the C-simulation library of ``workload`` under ``cfg``, all in
+    worker processes: nothing is converted or loaded in this process, so builds of several designs
+    may run at once from threads (:mod:`accelbench.fpga.prebuild`). ``on_stage(key, stage)`` is
+    called as each stage starts. Raises :class:`BuildError` like :func:`build_design`."""
+    lowered, key, directory = design_location(workload, cfg, root)
+    directory.mkdir(parents=True, exist_ok=True)
+    library = Library(key, directory, lowered)
+    library.model_only_reason = _model_only_reason(lowered, cfg)
+    if library.model_only_reason:
+        return library
+    if lowered.route == "onnx":
+        _ensure_onnx(workload, cfg, directory, key, on_stage)
+    library.manifest, library.cache_hit, library.compile_s = _ensure_library(workload, cfg, directory, key, on_stage)
+    return library
+
+
 def build_design(workload: Workload, cfg: FpgaConfig, root: Path | None = None) -> Design:
     """Convert ``workload`` with ``cfg``; compile (or reuse) its C simulation unless model-only.
 
@@ -100,27 +213,18 @@ def build_design(workload: Workload, cfg: FpgaConfig, root: Path | None = None) 
     converted (conversion only fed the model, and took > 12 min for MobileNetV2 through qonnx); its
     layers come from the torch module (:mod:`accelbench.fpga.torch_layers`).
     """
-    lowered = lower(workload)
-    key = design_key(lowered.module, lowered.input_shapes, cfg)
-    directory = (root or cache_root()) / key
+    lowered, key, directory = design_location(workload, cfg, root)
     directory.mkdir(parents=True, exist_ok=True)
-    products = weight_products(lowered.module)
-    if products > cfg.model_only_max_mults:
+    model_only = _model_only_reason(lowered, cfg)
+    if model_only:
         fixed = cfg.fixed
         layers = layers_from_torch(lowered.module, lowered.input_shapes, width=fixed.width, integer=fixed.integer,
                                    reuse_factor=cfg.reuse_factor, strategy=cfg.strategy, io_type=cfg.io_type)
         design = Design(workload, cfg, lowered, None, layers, key, directory, functional=False)
-        design.notes.append(
-            f"model-only: {products} multiplications per step exceed model_only_max_mults="
-            f"{cfg.model_only_max_mults}; not converted nor C-simulated, layers read from the torch module, "
-            "figures from the analytical model only"
-        )
+        design.notes.append(model_only)
         return design
-    if lowered.route == "onnx" and not (directory / "onnx" / CLEAN_ONNX).exists():
-        with (directory / ".lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not (directory / "onnx" / CLEAN_ONNX).exists():
-                _run_stage(workload, cfg, directory, "onnx", "conversion stage (ONNX export + qonnx clean-up)")
+    if lowered.route == "onnx":
+        _ensure_onnx(workload, cfg, directory, key, None)
     hls_model = convert(lowered, cfg, directory / "prj")
     layers = layers_from_hls_model(hls_model)
     design = Design(workload, cfg, lowered, hls_model, layers, key, directory, functional=True)
@@ -129,17 +233,11 @@ def build_design(workload: Workload, cfg: FpgaConfig, root: Path | None = None) 
         design.notes.append("model-only: hls4ml 1.3's C++ library has relu6 for io_parallel only (no io_stream "
                             "kernel); not C-simulated, figures from the analytical model only")
         return design
-    with (directory / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one build per design at a time, across processes
-        manifest = cached_manifest(directory)  # None unless the library still has its recorded sha256
-        if manifest:
-            design.cache_hit = True
-            design.notes.append(f"cached C-simulation build {key} (compiled in {manifest['compile_s']:.1f} s earlier)")
-        else:
-            t0 = time.perf_counter()
-            manifest = _compile(workload, cfg, directory)
-            design.compile_s = time.perf_counter() - t0
-            design.notes.append(f"compiled C simulation with g++ in {design.compile_s:.1f} s (cache key {key})")
+    manifest, design.cache_hit, design.compile_s = _ensure_library(workload, cfg, directory, key, None)
+    if design.cache_hit:
+        design.notes.append(f"cached C-simulation build {key} (compiled in {manifest['compile_s']:.1f} s earlier)")
+    else:
+        design.notes.append(f"compiled C simulation with g++ in {design.compile_s:.1f} s (cache key {key})")
     # hls4ml has no public "load a compiled project": this is what ModelGraph._compile does after g++.
     hls_model._top_function_lib = ctypes.cdll.LoadLibrary(manifest["library"])
     return design
