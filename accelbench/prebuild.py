@@ -6,7 +6,7 @@ task whose backend has one, in a pool of :func:`build_workers` threads (each bui
 its own subprocess under the time and memory limits, so threads suffice). Tasks that share a
 design (same backend, workload and configuration) are built once. Progress lines go to ``log``::
 
-    [build 3/12] rnn-lstm-h256 on fpga-hls4ml: converting + compiling the C simulation (g++) (12 s)
+    [build 3/12] rnn-lstm-h256 on fpga-hls4ml: compiling the C simulation (g++) (12 s)
 
 one as a build starts each stage (when the hook accepts an ``on_stage(stage)`` keyword), one
 every :data:`TICK_S` seconds for each build still running, one when it ends. A failed prebuild

@@ -87,7 +87,32 @@ def allow_builds() -> None:
     _STOPPING.clear()
 
 
-def _run_stage(workload: Workload, cfg: FpgaConfig, directory: Path, stage: str, what: str) -> None:
+#: (file, stage, report): when ``file`` is written during a stage, ``report(stage)`` is called once.
+Watch = tuple[Path, str, Callable[[str], None]]
+
+
+def _communicate(proc: subprocess.Popen[str], timeout_s: float, watch: Watch | None) -> tuple[str, str]:
+    """``proc.communicate`` with a total timeout; meanwhile, once a second, look for ``watch``'s file
+    (a sub-stage the worker does not report, e.g. conversion finished and g++ started)."""
+    deadline = time.monotonic() + timeout_s
+    started = time.time()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise subprocess.TimeoutExpired(proc.args, timeout_s)
+        try:
+            return proc.communicate(timeout=min(left, 1.0) if watch else left)
+        except subprocess.TimeoutExpired:
+            if watch is not None:
+                path, stage, report = watch
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime >= started:
+                        report(stage)
+                        watch = None
+
+
+def _run_stage(workload: Workload, cfg: FpgaConfig, directory: Path, stage: str, what: str,
+               watch: Watch | None = None) -> None:
     """Run one build stage in the worker under the timeout and memory limit; BuildError names the stage."""
     if _STOPPING.is_set():
         raise BuildError(f"{what} not started: the run was interrupted")
@@ -109,7 +134,7 @@ def _run_stage(workload: Workload, cfg: FpgaConfig, directory: Path, stage: str,
     try:
         _limit_memory(proc, int(cfg.build_memory_gb * 2**30))
         try:
-            out, err = proc.communicate(timeout=cfg.build_timeout_s)
+            out, err = _communicate(proc, cfg.build_timeout_s, watch)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
@@ -127,8 +152,8 @@ def _run_stage(workload: Workload, cfg: FpgaConfig, directory: Path, stage: str,
         raise BuildError(f"{what} failed: {reason}")
 
 
-def _compile(workload: Workload, cfg: FpgaConfig, directory: Path) -> dict[str, Any]:
-    _run_stage(workload, cfg, directory, "compile", "hls4ml C-simulation build")
+def _compile(workload: Workload, cfg: FpgaConfig, directory: Path, watch: Watch | None = None) -> dict[str, Any]:
+    _run_stage(workload, cfg, directory, "compile", "hls4ml C-simulation build", watch)
     return seal_manifest(directory)  # records the library's sha256 for the cache check
 
 
@@ -181,10 +206,14 @@ def _ensure_library(workload: Workload, cfg: FpgaConfig, directory: Path, key: s
         manifest = cached_manifest(directory)  # None unless the library still has its recorded sha256
         if manifest:
             return manifest, True, 0.0
+        watch: Watch | None = None
         if on_stage:
-            on_stage(key, "converting + compiling the C simulation (g++)")
+            on_stage(key, "converting (hls4ml)")
+            # hls4ml writes the project (build_lib.sh among it) when conversion is done, then runs g++.
+            watch = (directory / "prj" / "build_lib.sh", "compiling the C simulation (g++)",
+                     lambda stage: on_stage(key, stage))
         t0 = time.perf_counter()
-        manifest = _compile(workload, cfg, directory)
+        manifest = _compile(workload, cfg, directory, watch)
         return manifest, False, time.perf_counter() - t0
 
 

@@ -24,7 +24,9 @@ def test_prebuilds_of_two_designs_run_at_the_same_time(built: tuple[list[prebuil
     reports, lines = built
     assert [r.error for r in reports] == ["", ""], lines
     assert max(r.start_s for r in reports) < min(r.end_s for r in reports)  # both started before either ended
-    assert any("[build 2/2] gemm" in line and "compiling the C simulation (g++)" in line for line in lines), lines
+    for index in (1, 2):  # each build names its stages as they start
+        assert any(f"[build {index}/2] gemm" in line and "converting (hls4ml)" in line for line in lines), lines
+    assert any("compiling the C simulation (g++)" in line for line in lines), lines
 
 
 def test_prepare_after_prebuild_loads_the_cached_library(built: tuple[list[prebuilds.BuildReport], list[str]]) -> None:
@@ -33,3 +35,17 @@ def test_prepare_after_prebuild_loads_the_cached_library(built: tuple[list[prebu
         prepared = backend.prepare(workload, {})
         assert prepared.figures["fpga"]["cache_hit"] is True
         assert prepared.functional
+
+
+def test_a_prebuild_over_its_time_limit_becomes_the_measurements_error_record() -> None:
+    from accelbench.execute import execute_local
+    from accelbench.measure.policy import RunPolicy
+    from accelbench.measure.runner import Runner
+
+    workload = make_workload("gemm", {"m": 1, "n": 5, "k": 7})  # built by no other test: a cold build
+    lines: list[str] = []
+    tasks = [Task(workload, "fpga-hls4ml", 1, "single-stream", {"build_timeout_s": 0.2})]
+    reports = prebuilds.prebuild_all(tasks, log=lines.append, workers=2)
+    assert "exceeded 0.2 s" in reports[0].error and any("failed (BuildError" in line for line in lines), lines
+    (record,) = execute_local(tasks, Runner(RunPolicy(budget_s=0.01), "r"), lambda _m: None, prebuild=True)
+    assert record.status == "error" and "exceeded 0.2 s" in record.invalid_reason
