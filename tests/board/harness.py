@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import ssl
 import struct
@@ -217,6 +218,7 @@ def start_cli_agent(tmp: Path, *extra: str, env: dict[str, str] | None = None,
         [sys.executable, "-m", "accelbench.cli", "board", "serve", "--host", "127.0.0.1", "--port", "0",
          "--token-file", str(token_file), "--emulate", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not ignored even from a background job
     )
     assert proc.stdout is not None and proc.stderr is not None
     address = proc.stdout.readline().strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -39,10 +40,17 @@ def cli(*args: str, fakes: bool = False, timeout: float = 120) -> subprocess.Com
                           cwd=ROOT, env=env())
 
 
+def interruptible() -> None:
+    """``preexec_fn``: give the child SIGINT's default action. A shell starts background jobs with
+    SIGINT ignored and children inherit that, so a test run from such a job could not interrupt
+    its CLI subprocess as a user at a terminal does."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def popen(*args: str, fakes: bool = False) -> subprocess.Popen[str]:
     """Start ``accelbench ARGS`` (stderr piped, line by line) to signal it mid-run."""
     return subprocess.Popen(command(*args, fakes=fakes), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, cwd=ROOT, env=env())
+                            text=True, cwd=ROOT, env=env(), preexec_fn=interruptible)
 
 
 def one_line_error(result: subprocess.CompletedProcess[str], *needles: str, code: int = 2) -> str:
