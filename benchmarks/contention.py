@@ -81,19 +81,27 @@ def main() -> None:
         slow_flagged = [m for m in slow if m.quality and m.quality.verdict != "ok"]
         worst = max(m.latency.p50_s for m in busy if m.latency)
         missed = [m for m in slow if m.quality and m.quality.verdict == "ok"]
+        retaken = statistics.median(m.quality.retries for m in busy if m.quality)
+        delay = max((m.quality.run_delay_fraction or 0.0) for m in busy if m.quality)
+        reasons = sorted({m.quality.reason.split(":")[0].split(" is ±")[0] for m in quiet
+                          if m.quality and m.quality.verdict != "ok"})
         rows.append((name, centre, (max(quiet_p50) - min(quiet_p50)) / centre, _flagged(quiet), len(slow),
-                     len(slow_flagged), _flagged(busy), worst, neighbour.processes, missed))
+                     len(slow_flagged), _flagged(busy), worst, neighbour.processes, missed, retaken, delay, reasons))
     threads = args.threads if args.threads is not None else "default"
     print(f"\ngemm 64x64x64 float32, {args.runs} quiet runs + {args.runs} beside a neighbour; "
           f"budget {args.budget_s:g} s, threads {threads}\n")
     print("| backend | quiet p50 (median) | quiet p50 spread | quiet runs flagged (goal: 0) | "
-          "neighbour runs > 3x quiet p50 | of those flagged (goal: all) | neighbour runs flagged | worst neighbour p50 |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, centre, spread, quiet_flags, n_slow, n_slow_flagged, busy_flags, worst, _, _ in rows:
+          "neighbour runs > 3x quiet p50 | of those flagged (goal: all) | neighbour runs flagged | worst neighbour p50 "
+          "| contended samples re-taken per neighbour run (median) | worst kept run-queue wait |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, centre, spread, quiet_flags, n_slow, n_slow_flagged, busy_flags, worst, _, _, retaken, delay, _ in rows:
         print(f"| {name} | {_us(centre)} | {spread:.1%} | {quiet_flags} | {n_slow}/{args.runs} | "
-              f"{n_slow_flagged}/{n_slow} | {busy_flags} | {_us(worst)} |")
+              f"{n_slow_flagged}/{n_slow} | {busy_flags} | {_us(worst)} | {retaken:g} | {delay:.1%} |")
     procs = rows[0][8] if rows else 0
     print(f"\nneighbour: {procs} process(es), each spinning {args.spin_s:g} s with {args.pause_s * 1e3:g} ms pauses")
+    for row in rows:
+        if row[12]:
+            print(f"{row[0]}: quiet runs flagged because: {'; '.join(row[12])}")
     for row in rows:
         for m in row[9]:
             assert m.latency is not None and m.quality is not None
