@@ -233,16 +233,24 @@ class Runner:
             error, reason = compare(host_output, reference, rtol, workload.is_classifier)
             methods["error"] = f"max |out - ref| / max |ref| vs float64 reference, seed {seed}"
         base.update(seed=seed, error=error)
-        if reason:
-            return Measurement(**base, status="invalid", invalid_reason=reason,
-                               provenance=provenance, methods=methods)
         if getattr(workload, "dataset", None) is not None:  # the user's data: accuracy beside speed
+            # Also for an invalid result (a too-narrow precision): what it costs in accuracy is the
+            # point of exploring precisions; the record stays unranked either way.
             from accelbench.measure.accuracy import evaluate
 
             floor = base["config"].get("min_accuracy")
-            base["accuracy"] = evaluate(backend, prepared, workload, batch, floor)  # type: ignore[arg-type]
-            provenance["accuracy"] = provenance.get("error", "measured")
-            methods["accuracy"] = f"{base['accuracy']['n']} rows of --data through the backend, in batches of {batch}"
+            try:
+                base["accuracy"] = evaluate(backend, prepared, workload, batch, floor)  # type: ignore[arg-type]
+                provenance["accuracy"] = provenance.get("error", "measured")
+                methods["accuracy"] = (f"{base['accuracy']['n']} rows of --data through the backend, "
+                                       f"in batches of {batch}")
+            except Exception as exc:  # accuracy is not a figure without outputs; the check already judged them
+                if not reason:
+                    raise
+                methods["accuracy"] = f"not evaluated: {type(exc).__name__}: {exc}"[:300]
+        if reason:
+            return Measurement(**base, status="invalid", invalid_reason=reason,
+                               provenance=provenance, methods=methods)
 
         fit = prepared.fit
         if backend.timing == "modeled":

@@ -94,3 +94,19 @@ def test_a_plugin_kernel_from_a_file_is_measured_like_a_builtin_backend(
     by = {r["backend"]: r for r in records}
     assert by["my-numba-gemm"]["status"] == "ok" and by["my-numba-gemm"]["error"]["rel"] < 1e-5
     assert by["my-numba-gemm"]["provenance"]["latency"] == "measured"
+
+
+def test_an_invalid_result_on_the_users_data_still_says_what_it_costs_in_accuracy(
+        trained: dict[str, Path], fake_backends: list[str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # fake_error shifts every output: outside tolerance, so invalid; accuracy is still measured (a too
+    # narrow FPGA precision is the case that matters), and the record is never ranked.
+    code = main(["run", str(trained["onnx"]), "--data", str(trained["data"]), "--backends", "fake",
+                 "--config", "fake_error=0.5", "--budget-s", "0.02", "--no-power", "--json",
+                 "--store", str(tmp_path / "s.duckdb")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    (record,) = json.loads(out)
+    assert record["status"] == "invalid" and not record["valid"]
+    assert record["accuracy"]["metric"] == "top1" and record["accuracy"]["n"] == 200
+    assert record["provenance"]["accuracy"] == "measured"
