@@ -66,7 +66,7 @@ def draw(inputs: PlotInput) -> PlotResult:
             ax.axhline(limit, color="#d00000", lw=1, linestyle="--", label=f"{pct} bound {seconds(limit)}")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        human_axis(ax, "x", "")
+        human_axis(ax, "x", "count")
         human_axis(ax, "y", "s")
         ax.set_title(plot_text(workload), fontsize=8)
         ax.set_xlabel("offered load (queries/s); x = INVALID probe", fontsize=7)
