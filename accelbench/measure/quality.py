@@ -23,8 +23,8 @@ import numpy as np
 
 from accelbench.measure.contention import ContentionSummary
 from accelbench.measure.policy import RunPolicy
-from accelbench.measure.stats import relative_noise
 from accelbench.results.record import Quality
+from accelbench.results.stats import relative_noise
 
 
 def sample_is_contended(fraction: float | None, policy: RunPolicy) -> bool:

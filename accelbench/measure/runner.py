@@ -47,11 +47,11 @@ from accelbench.measure.correctness import compare
 from accelbench.measure.cpu_peak import cpu_peak, peak_for_dtype
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.quality import judge, sample_is_contended
-from accelbench.measure.stats import summarize
 from accelbench.measure.stopping import stop_reason
 from accelbench.measure.timers import now_s, timer_overhead_s
 from accelbench.measure.timing import Timing
 from accelbench.results.record import LABELLED_FIGURES, LatencyStats, Measurement, Quality, Status
+from accelbench.results.stats import summarize
 from accelbench.workload import Workload
 
 

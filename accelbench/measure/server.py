@@ -158,7 +158,7 @@ def measure_server(backend: Backend, prepared: Prepared, workload: Any, batch: i
     estimate at 1 and 2 calls); every other backend is served in real time. ``settings`` are the
     :class:`ServerPolicy` fields (from ``--target-qps`` etc., stored in the record's config).
     """
-    from accelbench.measure.stats import summarize
+    from accelbench.results.stats import summarize
 
     policy = ServerPolicy(**{**settings, "seed": seed})
     modeled: tuple[float, float] | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from accelbench.measure.policy import RunPolicy
-from accelbench.measure.stats import relative_noise
+from accelbench.results.stats import relative_noise
 
 
 def stop_reason(samples_s: Sequence[float], elapsed_s: float, policy: RunPolicy,

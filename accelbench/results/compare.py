@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from accelbench.errors import UserError
 from accelbench.results.rank import class_label, inconclusive_reason, rankable
 from accelbench.results.record import Measurement
+from accelbench.results.stats import median_ci
 
 ALPHA = 0.01
 MIN_EFFECT = 0.05
@@ -69,15 +70,6 @@ def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> tuple[float, float
     return u1, min(1.0, p)
 
 
-def _median_ci(samples_s: Sequence[float], z: float = 1.96) -> tuple[float, float]:
-    """Distribution-free ~95 % interval of the median from order statistics (the rule of
-    ``accelbench.measure.stats.median_ci``; results/ sits below measure/ and cannot import it)."""
-    x = sorted(samples_s)
-    n = len(x)
-    half = z * math.sqrt(n) / 2.0
-    return x[max(math.floor(n / 2.0 - half), 0)], x[min(math.ceil(n / 2.0 + half), n - 1)]
-
-
 def median_interval(m: Measurement) -> tuple[float, float] | None:
     """The 95 % interval of ``m``'s median latency (seconds), widened by its between-process spread.
 
@@ -85,7 +77,7 @@ def median_interval(m: Measurement) -> tuple[float, float] | None:
     """
     if not m.samples_s or m.latency is None:
         return None
-    lo, hi = _median_ci(m.samples_s)
+    lo, hi = median_ci(m.samples_s)
     spread = m.quality.between_process_rel if m.quality is not None else None
     if spread:
         p50 = m.latency.p50_s

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import statistics
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from accelbench.errors import UserError
 from accelbench.results.record import LatencyStats, Measurement
+from accelbench.results.stats import summarize
 
 if TYPE_CHECKING:
     from accelbench.results.store import Store
@@ -163,32 +163,11 @@ def _latency(stats: dict[str, Any], samples: tuple[float, ...], where: str) -> L
     low, high = _optional_number(stats, "min", where + ": stats"), _optional_number(stats, "max", where + ": stats")
     stdev, iqr = _optional_number(stats, "stddev", where + ": stats"), _optional_number(stats, "iqr", where + ": stats")
     if samples:
-        summary = _summarize(samples)
+        summary = summarize(samples)
         if summary.p50_s <= 0:
             raise UserError(f"{where}: the median of `stats.data` is 0 s: not a timing")
         return summary
     return LatencyStats(median, math.nan, math.nan, mean, low, high, stdev, iqr, rounds)
-
-
-def _percentile(ordered: list[float], q: float) -> float:
-    """The ``q``-th percentile of sorted values, linear interpolation (NumPy's default method)."""
-    position = (len(ordered) - 1) * q / 100
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def _summarize(samples: tuple[float, ...]) -> LatencyStats:
-    """The statistics accelbench's runner derives from raw samples (seconds), computed here because
-    results/ sits below measure/ and does not import it."""
-    ordered = sorted(samples)
-    mean = statistics.fmean(ordered)
-    return LatencyStats(
-        p50_s=_percentile(ordered, 50), p90_s=_percentile(ordered, 90), p99_s=_percentile(ordered, 99),
-        mean_s=mean, min_s=ordered[0], max_s=ordered[-1],
-        stdev_s=statistics.stdev(ordered) if len(ordered) > 1 else 0.0,
-        iqr_s=_percentile(ordered, 75) - _percentile(ordered, 25), n_samples=len(ordered),
-    )
 
 
 def _pytest_benchmark_detail(bench: dict[str, Any], where: str) -> dict[str, Any]:

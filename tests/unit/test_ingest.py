@@ -140,10 +140,3 @@ def test_the_content_hash_finds_an_earlier_ingest(tmp_path: Path) -> None:
         other["datetime"] = "2025-06-02T00:00:00+00:00"
         assert already_ingested(store, read(_write(tmp_path, other, "b.json"), "run3", NOW).sha256) is None
 
-
-@pytest.mark.parametrize("samples", [(3e-6,), (1e-6, 5e-6), (4e-6, 1e-6, 2e-6, 9e-6, 3e-6, 3e-6, 7e-6)])
-def test_statistics_of_ingested_samples_are_the_runners(samples: tuple[float, ...]) -> None:
-    from accelbench.measure.stats import summarize
-    from accelbench.results.ingest import _summarize
-
-    assert vars(_summarize(samples)) == pytest.approx(vars(summarize(samples)))

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from accelbench.measure.policy import RunPolicy
-from accelbench.measure.stats import median_ci, relative_noise, summarize
 from accelbench.measure.stopping import stop_reason
+from accelbench.results.stats import median_ci, relative_noise, summarize
 
 
 def test_summarize_percentiles_of_known_samples() -> None:

@@ -1,4 +1,8 @@
-"""Pure statistics over raw samples (seconds). No I/O, no timing, no globals."""
+"""Pure statistics over raw samples (seconds). No I/O, no timing, no globals.
+
+The one place these figures are computed: the runner (measure/), ingest and compare (results/) all use
+it, so a stored p50 means the same thing whichever path made it.
+"""
 
 from __future__ import annotations
 
