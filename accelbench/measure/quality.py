@@ -6,8 +6,9 @@ Pure functions over the kept samples and the contention counters (no I/O, no tim
   ``RunPolicy.contention_threshold`` of the samples' wall time (after contended samples were
   dropped and re-taken as far as the retries and the budget allowed);
 * ``noisy`` — the median's 95 % confidence interval stayed wider than ``target_rel_noise``, or
-  the tail is far from the median (``max(p99, mean) / p50 > max_tail_ratio``: a p50 of 29 µs with
-  a mean of 1.8 ms is not a clean distribution whatever the median's CI says), or the medians of
+  the tail is far from the median (mean / p50 > ``max_mean_ratio`` or p99 / p50 >
+  ``max_tail_ratio``: a p50 of 29 µs with a mean of 1.8 ms is not a clean distribution whatever
+  the median's CI says), or the medians of
   the worker processes disagree by more than the target;
 * ``ok`` otherwise.
 
@@ -30,6 +31,13 @@ from accelbench.results.stats import relative_noise
 def sample_is_contended(fraction: float | None, policy: RunPolicy) -> bool:
     """True when one sample's worst-thread wait fraction is above the policy's threshold."""
     return fraction is not None and fraction > policy.contention_threshold
+
+
+def tail_ratios(samples_s: Sequence[float]) -> tuple[float, float]:
+    """(mean / p50, p99 / p50) of the samples (``inf`` for a non-positive median)."""
+    x = np.asarray(samples_s, dtype=np.float64)
+    p50, p99 = np.percentile(x, [50, 99])
+    return (float(x.mean() / p50), float(p99 / p50)) if p50 > 0 else (math.inf, math.inf)
 
 
 def tail_ratio(samples_s: Sequence[float]) -> float:
@@ -66,6 +74,7 @@ def judge(
     summary = contention or ContentionSummary("none")
     ci = relative_noise(samples_s)
     tail = tail_ratio(samples_s)
+    mean_ratio, p99_ratio = tail_ratios(samples_s)
     spread = between_process_rel(process_medians_s)
     delay = summary.run_delay_fraction
     utilisation = (summary.cpu_ns / summary.wall_ns / max(threads_used, 1)
@@ -82,10 +91,10 @@ def judge(
         verdict = "noisy"
         reason = (f"the median's 95 % CI is ±{ci:.1%}, wider than the target {policy.target_rel_noise:.1%}"
                   if math.isfinite(ci) else f"too few samples ({len(samples_s)}) to bound the median")
-    elif tail > policy.max_tail_ratio:
+    elif mean_ratio > policy.max_mean_ratio or p99_ratio > policy.max_tail_ratio:
         verdict = "noisy"
-        reason = (f"the tail is far from the median: max(p99, mean) is {tail:.1f}x the p50 "
-                  f"(limit {policy.max_tail_ratio:g}x)")
+        reason = (f"the tail is far from the median: the mean is {mean_ratio:.2f}x and the p99 {p99_ratio:.1f}x "
+                  f"the p50 (limits {policy.max_mean_ratio:g}x and {policy.max_tail_ratio:g}x)")
     elif spread is not None and spread / math.sqrt(len(process_medians_s)) > policy.target_rel_noise:
         verdict = "noisy"
         reason = (f"the {len(process_medians_s)} worker processes' medians differ by {spread:.1%} "

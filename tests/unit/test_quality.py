@@ -153,3 +153,13 @@ def test_the_rusage_fallback_is_named_in_the_record() -> None:
     assert m.quality.run_delay_fraction is not None and m.quality.run_delay_fraction >= 0
     if m.quality.run_delay_fraction > FAST.contention_threshold:
         assert m.quality.verdict == "contended"
+
+
+def test_an_ordinary_quiet_tail_is_ok_but_an_extreme_one_is_noisy() -> None:
+    # A quiet VM's 7 µs op: 2 % of short samples hit by an interrupt at 3.5x: mean/p50 ~1.05, p99/p50 3.5.
+    quiet = [7e-6 * (1 + 0.001 * (i % 10)) for i in range(98)] + [24.5e-6, 24.5e-6]
+    assert judge(quiet, None, RunPolicy()).verdict == "ok"
+    # The same, but the interrupted samples are 8x: p99/p50 above 5 while the mean stays near the median.
+    extreme = [7e-6 * (1 + 0.001 * (i % 10)) for i in range(98)] + [56e-6, 56e-6]
+    q = judge(extreme, None, RunPolicy())
+    assert q.verdict == "noisy" and "p99" in q.reason
