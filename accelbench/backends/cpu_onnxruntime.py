@@ -2,12 +2,13 @@
 
 Every kind is exported to ONNX from its torch lowering (a user's ONNX file runs as it is, see
 :mod:`accelbench.backends.onnx_export`); the session is built once at prepare time and its
-intra-op thread count is recorded (config ``threads`` sets it; default: ONNX Runtime's, all
-physical cores).
+intra-op thread count is recorded (``--threads N`` or config ``threads`` sets it; default: ONNX
+Runtime's, all physical cores).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +27,7 @@ def make_session(workload: Workload, config: Mapping[str, Any], providers: list[
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    threads = config.get("threads")
+    threads = config.get("threads") or os.environ.get("ACCELBENCH_THREADS")  # --threads N sets the latter
     if threads:
         options.intra_op_num_threads = int(threads)
     options.log_severity_level = 3

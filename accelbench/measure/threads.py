@@ -78,6 +78,7 @@ def set_environment(n: int) -> None:
     """
     for name in THREAD_ENV:
         os.environ[name] = str(n)
+    os.environ["ACCELBENCH_THREADS"] = str(n)  # read by lowerings that size a pool at prepare (ONNX Runtime)
 
 
 @contextlib.contextmanager
