@@ -107,6 +107,12 @@ def render(report: Report) -> str:
 
 
 def write(report: Report, out: Path) -> Path:
+    """Write ``index.html``; when the directory also holds ``history.html`` (``report --history``),
+    the page links to it."""
     path = out / "index.html"
-    path.write_text(render(report), encoding="utf-8")
+    page = render(report)
+    if (out / "history.html").exists():
+        link = "<p class='counts'>History over runs, steps and regressions: <a href='history.html'>history.html</a></p>"
+        page = page.replace("</h1>", "</h1>" + link, 1)
+    path.write_text(page, encoding="utf-8")
     return path

@@ -86,6 +86,7 @@ def test_three_commits_with_a_planted_slowdown_give_a_step_a_failing_compare_and
     assert page.count("<svg") >= 2 and "+100% regression" in page
     assert "bbbb2222..cccc3333" in (out / "history.md").read_text()
     assert "regression +100.0%" in (out / "history.csv").read_text()
+    assert "href='history.html'" in (out / "index.html").read_text()  # the run's report links to it
 
     # show --runs says where each run came from; the baseline still points at the first run
     capsys.readouterr()
