@@ -67,11 +67,17 @@ def resolve(target: str, weights: str | None = None) -> list[SuiteEntry]:
     if looks_like_model(target):
         from accelbench.kinds.qonnx_model import QonnxModelWorkload
         from accelbench.kinds.user_model import UserModelWorkload
+        from accelbench.usermodels.onnx_chain import UnsupportedGraph
         from accelbench.usermodels.source import parse_target
 
         source = parse_target(target, weights)
         user = QonnxModelWorkload if source.format == "qonnx" else UserModelWorkload  # QONNX: the graph, no module
-        return [SuiteEntry(user.from_source(source))]
+        try:
+            return [SuiteEntry(user.from_source(source))]
+        except UnsupportedGraph:  # not a chain of layers: the graph as it is, on the ONNX Runtime backends
+            from accelbench.kinds.onnx_graph_model import OnnxGraphWorkload
+
+            return [SuiteEntry(OnnxGraphWorkload.from_source(source))]
     if weights:
         raise UserError(f"--weights applies to a model file target, not {target!r}")
     if ":" in target:

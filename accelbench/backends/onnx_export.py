@@ -18,7 +18,7 @@ from accelbench.workload import Workload
 def onnx_bytes(workload: Workload) -> bytes:
     """The workload as a serialized ONNX model whose inputs are the workload's inputs, in order."""
     params = workload.params
-    if params.get("format") == "onnx" and params.get("path"):
+    if params.get("format") in ("onnx", "onnx-graph") and params.get("path"):
         from pathlib import Path
 
         return Path(str(params["path"])).read_bytes()

@@ -14,6 +14,7 @@ from accelbench.errors import UserError
 from accelbench.kinds.conv2d import Conv2dWorkload
 from accelbench.kinds.gemm import GemmWorkload
 from accelbench.kinds.model import ModelWorkload
+from accelbench.kinds.onnx_graph_model import OnnxGraphWorkload
 from accelbench.kinds.qonnx_model import QonnxModelWorkload
 from accelbench.kinds.rnn import RnnStepWorkload
 from accelbench.kinds.user_model import UserModelWorkload
@@ -32,8 +33,8 @@ def make_workload(kind: str, params: Mapping[str, Any], name: str | None = None)
     if kind not in KINDS:
         raise UserError(f"unknown workload kind {kind!r} (known: {', '.join(sorted(KINDS))})")
     if kind == "model" and str(params.get("model", "")).startswith("user:"):  # a user's file, from stored parameters
-        user = QonnxModelWorkload if params.get("format") == "qonnx" else UserModelWorkload
-        return user.from_params(dict(params), name=name)
+        users = {"qonnx": QonnxModelWorkload, "onnx-graph": OnnxGraphWorkload}
+        return users.get(str(params.get("format")), UserModelWorkload).from_params(dict(params), name=name)
     return KINDS[kind].from_params(dict(params), name=name)
 
 

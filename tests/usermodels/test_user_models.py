@@ -110,3 +110,31 @@ def test_an_invalid_result_on_the_users_data_still_says_what_it_costs_in_accurac
     assert record["status"] == "invalid" and not record["valid"]
     assert record["accuracy"]["metric"] == "top1" and record["accuracy"]["n"] == 200
     assert record["provenance"]["accuracy"] == "measured"
+
+
+def test_an_onnx_graph_that_is_not_a_chain_runs_on_onnxruntime_and_is_unsupported_elsewhere_naming_the_node(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import warnings
+
+    import torch
+
+    class Residual(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.dense = torch.nn.Linear(8, 8)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x + torch.relu(self.dense(x))
+
+    torch.manual_seed(0)
+    path = tmp_path / "residual.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Residual().eval(), (torch.zeros(2, 8),), str(path), dynamo=False, input_names=["x"],
+                          output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    records = {r["backend"]: r for r in _run_json(capsys, str(path), "--backends", "cpu-onnxruntime,cpu-numpy",
+                                                   "--store", str(tmp_path / "s.duckdb"))}
+    ort = records["cpu-onnxruntime"]
+    assert ort["status"] == "ok" and ort["error"]["rel"] < 1e-5  # checked against the graph's float64 reference
+    numpy_record = records["cpu-numpy"]
+    assert numpy_record["status"] == "unsupported" and "Add" in numpy_record["invalid_reason"]
