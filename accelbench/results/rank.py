@@ -35,7 +35,8 @@ def why_unranked(m: Measurement) -> str:
     if m.status == "model-only":
         return f"model-only: {m.invalid_reason}" if m.invalid_reason else "model-only: every figure comes from a model"
     if m.status == "does-not-fit":
-        return f"does not fit: {m.invalid_reason}" if m.invalid_reason else "does not fit its part"
+        reason = m.invalid_reason or "its part"
+        return reason if reason.startswith("does not fit") else f"does not fit: {reason}"
     accuracy = m.accuracy or {}
     if m.status == "ok" and accuracy.get("below_floor"):
         return f"accuracy {accuracy.get('value')} below the floor {accuracy.get('min_accuracy')}"
