@@ -82,15 +82,15 @@ def table_peak(info: dict[str, Any], clock_hz: float, cores: int) -> dict[str, A
     per_cycle = lanes * 2 * (FMA_UNITS if has_fma else 1)
     fp32 = cores * per_cycle * clock_hz
     fp16 = 2 * fp32 if "avx512_fp16" in flags else fp32
-    text = (f"table: {cores} core(s) x {lanes} float32 lanes ({flag}) x "
+    text = (f"computed: {cores} core(s) x {lanes} float32 lanes ({flag}) x "
             + (f"{FMA_UNITS} FMA units (assumed) x 2 FLOP" if has_fma else "add + multiply ports")
             + f" x {clock_hz / 1e9:.2f} GHz; an upper bound")
     return {"float32": fp32, "float64": fp32 / 2, "float16": fp16, "flops_s": fp32,
-            "name": f"CPU {cores} core(s) {flag}", "peak_source": "table", "source": text}
+            "name": f"CPU {cores} core(s) {flag}", "peak_source": "computed from /proc/cpuinfo (upper bound)", "source": text}
 
 
 def measured_peak(repeats: int = 5, n: int = 512) -> dict[str, Any]:
-    """Peak per dtype from a short BLAS GEMM micro-kernel (best of ``repeats``): a lower bound."""
+    """Peak per dtype from a short BLAS GEMM (best of ``repeats``): a lower bound, labelled measured."""
     import numpy as np
 
     out: dict[str, Any] = {}
@@ -100,7 +100,7 @@ def measured_peak(repeats: int = 5, n: int = 512) -> dict[str, Any]:
         best = min(_timed_matmul(a, b) for _ in range(repeats + 1))  # the first is a warm-up, rarely the best
         out[dtype] = 2 * n**3 / best if best > 0 else 0.0
     out["float16"] = out["float32"]
-    out.update(flops_s=out["float32"], name="CPU (measured)", peak_source="measured FMA micro-kernel",
+    out.update(flops_s=out["float32"], name="CPU (measured)", peak_source="measured BLAS GEMM (lower bound)",
                source=f"measured: {n}x{n}x{n} GEMM through the BLAS, best of {repeats}; a lower bound")
     return out
 

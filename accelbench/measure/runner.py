@@ -407,6 +407,8 @@ class Runner:
             methods["power_w"] = (f"{backend.name} power model" if estimate.power_w is not None else
                                   "FPGA analytical model: part static + dynamic per resource (docs/fpga-model.md)")
             methods["energy_j_per_item"] = "modeled power x modeled latency / batch"
+        present = {"latency", "throughput_items_s", *(k for k, v in power.items() if v is not None)}
+        ranges = {name: bounds for name, bounds in ranges.items() if name in present}  # no range without its figure
         return Measurement(
             **base,
             **power,

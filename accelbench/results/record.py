@@ -181,6 +181,10 @@ class Measurement:
         if missing:
             raise ValueError(f"figure(s) {', '.join(missing)} of {self.backend}/{self.workload} have no provenance "
                              "label: every stored figure must say how it was obtained")
+        orphans = [name for name in self.ranges if name in LABELLED_FIGURES and getattr(self, name) is None]
+        if orphans:
+            raise ValueError(f"range(s) of {', '.join(orphans)} given without the figure itself "
+                             f"({self.backend}/{self.workload})")
 
     # -- JSON --------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

@@ -95,6 +95,8 @@ def test_deepbench_gemm_suite_models_both_gpus(store_path: Path, capsys: pytest.
     assert code == 0 and records
     assert {r["detail"]["device"]["model_gpu"] for r in records} == {"V100", "T4"}
     assert all(r["status"] == "model-only" and r["ranges"]["latency"][0] > 0 for r in records)
+    # --no-power: no power figure, so no power range either (a range never stands without its figure)
+    assert all(r["power_w"] is None and "power_w" not in r["ranges"] for r in records)
 
 
 def test_selftest_shows_the_model_beside_a_measurement_on_a_catalog_gpu(

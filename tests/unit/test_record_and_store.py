@@ -121,3 +121,12 @@ def test_migrate_refuses_a_store_from_the_future(store_path: Path) -> None:
 def test_reading_a_missing_store_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no store at"), open_store(tmp_path / "none.duckdb", read_only=True):
         pass
+
+
+def test_a_range_without_its_figure_cannot_be_stored() -> None:
+    import dataclasses
+
+    m = _measure()
+    assert m.power_w is None
+    with pytest.raises(ValueError, match="range"):
+        dataclasses.replace(m, ranges={"power_w": [1.0, 2.0]})

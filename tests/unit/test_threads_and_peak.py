@@ -90,7 +90,7 @@ def test_cpuinfo_gives_physical_cores_flags_and_clock() -> None:
 
 def test_table_peak_is_cores_x_lanes_x_fma_x_clock_per_dtype() -> None:
     peak = table_peak(parse_cpuinfo(CPUINFO), 2.6e9, 2)
-    assert peak is not None and peak["peak_source"] == "table"
+    assert peak is not None and peak["peak_source"].startswith("computed")
     assert peak["float32"] == pytest.approx(2 * 16 * 2 * 2 * 2.6e9)
     assert peak["float64"] == pytest.approx(peak["float32"] / 2) and peak["float16"] == peak["float32"]
     avx2 = table_peak({"flags": {"avx2", "fma"}}, 3e9, 1)
