@@ -6,7 +6,8 @@ reads 16 ms). The runner reads these counters once per sample boundary, never pe
 
 * ``schedstat`` (Linux): per thread, ``/proc/self/task/<tid>/schedstat`` field 1 = CPU time (ns),
   field 2 = run-queue wait (ns); the process's involuntary context switches from ``getrusage``.
-  File descriptors stay open and are re-read with ``pread`` (a few µs per thread).
+  File descriptors stay open and are re-read with ``pread`` (about 1 µs per thread); the thread
+  list itself is re-read every 20 ms (``SchedstatSource.refresh_ns``), not at every reading.
 * ``rusage`` (no schedstat: other Unixes, containers without it): process CPU time and
   involuntary switches only; the wait is *estimated* as the CPU-time shortfall of the timing
   thread (wall - CPU time) whenever the process was switched out involuntarily during the sample,
@@ -21,15 +22,23 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import NamedTuple, Protocol
 
 TASK_DIR = "/proc/self/task"
 
 
-@dataclass(frozen=True)
-class Counters:
-    """One reading of the process's counters.
+_EMPTY: Mapping[int, int] = MappingProxyType({})
+
+try:
+    import resource as _resource
+except ImportError:  # not a Unix
+    _resource = None  # type: ignore[assignment]
+
+
+class Counters(NamedTuple):
+    """One reading of the process's counters (a named tuple: the runner makes one per sample).
 
     ``wall_ns`` is a monotonic clock (``perf_counter_ns``); ``wait_ns``/``cpu_ns`` map a thread id
     to its cumulative run-queue wait / CPU time in ns (for ``rusage`` one pseudo-thread 0 holds
@@ -39,9 +48,12 @@ class Counters:
 
     wall_ns: int
     source: str
-    wait_ns: Mapping[int, int] = field(default_factory=dict)
-    cpu_ns: Mapping[int, int] = field(default_factory=dict)
+    wait_ns: Mapping[int, int] = _EMPTY
+    cpu_ns: Mapping[int, int] = _EMPTY
     involuntary: int | None = None
+    #: Threads first seen at this reading (the thread list is re-read every ``refresh_ns``): their
+    #: counters are a baseline, not an interval, so :func:`delta` leaves them out of this one.
+    born: frozenset[int] = frozenset()
 
 
 class CounterSource(Protocol):
@@ -55,11 +67,9 @@ class CounterSource(Protocol):
 
 
 def _involuntary() -> int | None:
-    try:
-        import resource
-    except ImportError:  # not a Unix
+    if _resource is None:
         return None
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw)
+    return int(_resource.getrusage(_resource.RUSAGE_SELF).ru_nivcsw)
 
 
 class SchedstatSource:
@@ -67,9 +77,15 @@ class SchedstatSource:
 
     name = "schedstat"
 
+    #: How often the thread list is re-read (ns). Listing ``/proc/self/task`` costs several µs, a
+    #: ``pread`` of one thread ~1 µs: listing at every sample boundary was most of the runner's cost
+    #: between samples. Thread pools are born during warm-up, before the first reading.
+    refresh_ns = 20_000_000
+
     def __init__(self, task_dir: str = TASK_DIR) -> None:
         self._dir = task_dir
         self._fds: dict[int, int] = {}
+        self._listed_ns: int | None = None
 
     @staticmethod
     def available(task_dir: str = TASK_DIR) -> bool:
@@ -82,23 +98,37 @@ class SchedstatSource:
             return False
 
     def read(self) -> Counters:
-        tids = {int(name) for name in os.listdir(self._dir)}
-        for tid in [tid for tid in self._fds if tid not in tids]:
-            os.close(self._fds.pop(tid))
+        now = time.perf_counter_ns()
+        born: frozenset[int] = frozenset()
+        if self._listed_ns is None or now - self._listed_ns >= self.refresh_ns:
+            born = self._relist()
+            self._listed_ns = now
         wait: dict[int, int] = {}
         cpu: dict[int, int] = {}
-        for tid in tids:
-            fd = self._fds.get(tid)
+        for tid, fd in list(self._fds.items()):
             try:
-                if fd is None:
-                    fd = self._fds[tid] = os.open(os.path.join(self._dir, str(tid), "schedstat"), os.O_RDONLY)
                 fields = os.pread(fd, 128, 0).split()
-            except OSError:  # the thread exited between listing and reading
-                if tid in self._fds:
-                    os.close(self._fds.pop(tid))
+            except OSError:  # the thread has exited
+                os.close(self._fds.pop(tid))
                 continue
             cpu[tid], wait[tid] = int(fields[0]), int(fields[1])
-        return Counters(time.perf_counter_ns(), self.name, wait, cpu, _involuntary())
+        return Counters(time.perf_counter_ns(), self.name, wait, cpu, _involuntary(), born)
+
+    def _relist(self) -> frozenset[int]:
+        """Re-read the thread list: close exited threads, open new ones; the new ones (none at the
+        first listing: every thread is then a baseline)."""
+        tids = {int(name) for name in os.listdir(self._dir)}
+        for tid in self._fds.keys() - tids:
+            os.close(self._fds.pop(tid))
+        first = not self._fds
+        new = set()
+        for tid in tids - self._fds.keys():
+            try:
+                self._fds[tid] = os.open(os.path.join(self._dir, str(tid), "schedstat"), os.O_RDONLY)
+            except OSError:  # exited between listing and opening
+                continue
+            new.add(tid)
+        return frozenset() if first else frozenset(new)
 
     def close(self) -> None:
         for fd in self._fds.values():
@@ -112,9 +142,9 @@ class RusageSource:
     name = "rusage"
 
     def read(self) -> Counters:
-        import resource
-
-        usage = resource.getrusage(resource.RUSAGE_SELF)
+        if _resource is None:
+            return Counters(time.perf_counter_ns(), self.name)
+        usage = _resource.getrusage(_resource.RUSAGE_SELF)
         cpu_ns = int((usage.ru_utime + usage.ru_stime) * 1e9)
         return Counters(time.perf_counter_ns(), self.name, {}, {0: cpu_ns}, int(usage.ru_nivcsw))
 
@@ -138,15 +168,10 @@ def default_source() -> CounterSource:
     """The best source this host offers: schedstat, else rusage, else none."""
     if SchedstatSource.available():
         return SchedstatSource()
-    try:
-        import resource  # noqa: F401
-    except ImportError:
-        return NullSource()
-    return RusageSource()
+    return NullSource() if _resource is None else RusageSource()
 
 
-@dataclass(frozen=True)
-class SampleContention:
+class SampleContention(NamedTuple):
     """What the counters say about one sample interval (between two readings).
 
     ``wait_ns`` per thread (empty when unknown), ``worst_wait_ns`` the largest of them (for
@@ -169,18 +194,23 @@ class SampleContention:
 
 
 def delta(before: Counters, after: Counters) -> SampleContention:
-    """The interval between two readings. Threads born in the interval count from zero.
+    """The interval between two readings.
 
-    For ``schedstat``, ``wait_ns`` holds every thread that ran or waited in the interval.
+    For ``schedstat``, ``wait_ns`` holds every thread that ran or waited in the interval; a thread
+    first listed at ``after`` (``after.born``) is left out: it may have been born up to
+    ``SchedstatSource.refresh_ns`` earlier, so its counters are not this interval's.
     """
     wall = max(after.wall_ns - before.wall_ns, 0)
     involuntary = (after.involuntary - before.involuntary
                    if after.involuntary is not None and before.involuntary is not None else None)
-    cpu = sum(after.cpu_ns.values()) - sum(before.cpu_ns.get(t, 0) for t in after.cpu_ns) if after.cpu_ns else None
+    cpu = (sum(v - before.cpu_ns.get(t, 0) for t, v in after.cpu_ns.items() if t not in after.born)
+           if after.cpu_ns else None)
     if after.source == "schedstat":
         # Threads that ran or waited in the interval (idle pool threads do not dilute the mean).
         waits = {}
         for tid, value in after.wait_ns.items():
+            if tid in after.born:
+                continue
             wait_d = value - before.wait_ns.get(tid, 0)
             cpu_d = after.cpu_ns.get(tid, 0) - before.cpu_ns.get(tid, 0)
             if wait_d > 0 or cpu_d > 0:

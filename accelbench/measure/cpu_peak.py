@@ -86,7 +86,8 @@ def table_peak(info: dict[str, Any], clock_hz: float, cores: int) -> dict[str, A
             + (f"{FMA_UNITS} FMA units (assumed) x 2 FLOP" if has_fma else "add + multiply ports")
             + f" x {clock_hz / 1e9:.2f} GHz; an upper bound")
     return {"float32": fp32, "float64": fp32 / 2, "float16": fp16, "flops_s": fp32,
-            "name": f"CPU {cores} core(s) {flag}", "peak_source": "computed from /proc/cpuinfo (upper bound)", "source": text}
+            "name": f"CPU {cores} core(s) {flag}", "peak_source": "computed from /proc/cpuinfo (upper bound)",
+            "source": text}
 
 
 def measured_peak(repeats: int = 5, n: int = 512) -> dict[str, Any]:

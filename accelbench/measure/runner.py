@@ -27,6 +27,7 @@ import itertools
 import math
 import secrets
 import uuid
+from bisect import insort
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -520,7 +521,7 @@ class Runner:
         try:
             before = source.read()
             t_start = now_s()
-            next_noise_test = policy.min_samples
+            ordered: list[float] = []  # the kept samples in ascending order: an O(1) noise test
             while True:
                 block_s = block(iterations)
                 after = source.read()
@@ -533,14 +534,10 @@ class Runner:
                     kept.retries += 1  # dropped: re-taken below
                     continue
                 kept.add(interval)
-                timing.samples_s.append(block_s / iterations)
-                n = len(timing.samples_s)
-                # The noise test sorts every sample: run it on a geometric schedule (every ~3 % more
-                # samples) so its cost per sample stays flat; budget and cap are checked every sample.
-                noise_due = n >= next_noise_test
-                if noise_due:
-                    next_noise_test = n + max(1, n // 32)
-                reason = stop_reason(timing.samples_s, now_s() - t_start, policy, noise_test=noise_due)
+                per_call = block_s / iterations
+                timing.samples_s.append(per_call)
+                insort(ordered, per_call)
+                reason = stop_reason(timing.samples_s, now_s() - t_start, policy, sorted_samples=ordered)
                 if reason:
                     timing.stop = reason
                     break

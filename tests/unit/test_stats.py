@@ -67,3 +67,16 @@ def test_skipping_the_noise_test_still_honours_budget_and_cap() -> None:
     noisy = list(np.random.default_rng(3).uniform(1, 3, size=20))
     assert "budget" in (stop_reason(noisy, 1.5, policy, noise_test=False) or "")
     assert "max_samples" in (stop_reason([1.0] * 30, 0.1, policy, noise_test=False) or "")
+
+
+def test_the_stop_test_on_samples_kept_sorted_decides_as_the_sorting_one() -> None:
+    import random
+
+    policy = RunPolicy(min_samples=10, target_rel_noise=0.02, budget_s=1.0)
+    rng = random.Random(3)
+    samples: list[float] = []
+    for _ in range(300):
+        samples.append(1.0 + rng.expovariate(20.0))
+        for elapsed in (0.1, 2.0):
+            assert stop_reason(samples, elapsed, policy, sorted_samples=sorted(samples)) == \
+                stop_reason(samples, elapsed, policy)
