@@ -3,7 +3,9 @@
 Prints a Markdown table for the README (issue: within 5 % of torch.utils.benchmark below a
 microsecond and on torch.mm):
 
-* the median per call of ``torch.mm`` 256x256x256 and of a 1,000-element NumPy add, measured by
+* the median per call of ``torch.mm`` 256x256x256 and of a 1,000-element NumPy add (both timers
+  time the same function object on the same arguments: ``add(x, y)`` for torch's Timer; a last
+  row shows what timing ``np.add(x, y)``, the module lookup included, adds), measured by
   accelbench's runner (``time_callable``: the callable is the lowering's bound callable, timed in
   the runner's compiled ``timeit``-style loop, so no Backend call path is inside the timed region)
   and by ``torch.utils.benchmark.Timer.blocked_autorange``, in alternating rounds so both see the
@@ -51,9 +53,14 @@ def main() -> None:
     torch.set_num_threads(threads)  # our side; torch.utils.benchmark sets the same count for its own runs
     a, b = torch.randn(256, 256), torch.randn(256, 256)
     x, y = np.random.rand(1000), np.random.rand(1000)
+    # Both timers time the same call: the function object and its arguments. A statement that
+    # looks the function up on its module (`np.add(x, y)`) also times that lookup (~20 ns on a
+    # 0.4 µs call); the last row shows that difference, it is not a timer disagreement.
     cases = {
-        "torch.mm 256x256x256": (torch.mm, (a, b), "torch.mm(a, b)", {"torch": torch, "a": a, "b": b}),
-        "numpy add 1,000 elements": (np.add, (x, y), "np.add(x, y)", {"np": np, "x": x, "y": y}),
+        "torch.mm 256x256x256": (torch.mm, (a, b), "mm(a, b)", {"mm": torch.mm, "a": a, "b": b}),
+        "numpy add 1,000 elements": (np.add, (x, y), "add(x, y)", {"add": np.add, "x": x, "y": y}),
+        "numpy add 1,000 elements, torch statement `np.add(x, y)`": (np.add, (x, y), "np.add(x, y)",
+                                                                     {"np": np, "x": x, "y": y}),
     }
     print(f"{threads} intra-op thread(s) on both sides; {args.rounds} alternating rounds of {args.budget_s:g} s each\n")
     print("| operation | accelbench median | torch.utils.benchmark median | ratio | within 5 % |")
