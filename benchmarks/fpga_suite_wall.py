@@ -1,14 +1,22 @@
-"""Wall time of an FPGA suite on fpga-hls4ml: cold with prebuild (designs built concurrently), cold
-without (one build after another, as each is measured), and warm (every design in the cache).
+"""Wall and CPU time of an FPGA suite on fpga-hls4ml (``accelbench run``) or of ``fpga explore``:
+the code as the performance issue found it (``--baseline-cli``), then today's code cold with the
+designs built one after another, cold with them built concurrently (prebuild), and warm.
 
 Each cold run gets a fresh build cache (``ACCELBENCH_CACHE_DIR`` pointing at a new temporary
 directory, see accelbench/fpga/cache.py); the warm run reuses the cache the prebuild run filled.
-Every run is ``accelbench run TARGETS --backends fpga-hls4ml`` in its own process with its own
-store, so the times include start-up, conversion, g++ and the (short) C-simulation measurements.
-Run it on a quiet machine: the cold rows are dominated by g++, which uses one core per design.
+Every run is one command in its own process with its own store, so the times include start-up,
+conversion, g++ and the (short) C-simulation measurements. CPU time is the user + system time of
+the command and everything it started (conversion, g++): unlike the wall time it does not grow
+when another program shares the cores, so it is the figure to compare if the machine was not quiet.
 
-Run:   .venv/bin/python benchmarks/fpga_suite_wall.py                        # deepbench-rnn
-       .venv/bin/python benchmarks/fpga_suite_wall.py deepbench-rnn backbones
+The baseline is any ``accelbench`` executable, e.g. the code at the commit the issue was filed on:
+
+    git worktree add /tmp/accelbench-old 41356b9 && python3 -m venv /tmp/accelbench-old/.venv
+    echo "$PWD/.venv/lib/python3.11/site-packages" > /tmp/accelbench-old/.venv/lib/python3.11/site-packages/main.pth
+    /tmp/accelbench-old/.venv/bin/pip install --no-deps -e /tmp/accelbench-old
+
+Run:   .venv/bin/python benchmarks/fpga_suite_wall.py deepbench-rnn backbones --baseline-cli /tmp/accelbench-old/.venv/bin/accelbench
+       .venv/bin/python benchmarks/fpga_suite_wall.py jet_mlp --explore 1,2,4,8 --baseline-cli ...
 Smoke: .venv/bin/python benchmarks/fpga_suite_wall.py 'rnn_step:cell=gru,hidden=4' \
            'rnn_step:cell=vanilla,hidden=4' --budget-s 0.01
 """
@@ -21,49 +29,95 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 
-def timed_run(targets: list[str], cache: Path, store: Path, budget_s: str, prebuild: bool) -> tuple[float, int]:
-    """Seconds of one ``accelbench run`` and its exit code."""
-    command = [sys.executable, "-m", "accelbench", "run", *targets, "--backends", "fpga-hls4ml",
-               "--budget-s", budget_s, "--store", str(store), "--json"]
-    if not prebuild:
+@dataclass
+class Row:
+    label: str
+    wall_s: float
+    cpu_s: float
+    exit: str
+
+
+def command_for(cli: list[str], args: argparse.Namespace, store: Path, prebuild: bool, baseline: bool) -> list[str]:
+    if args.explore:
+        command = [*cli, "fpga", "explore", *args.targets, "--reuse-factor", args.explore, "--store", str(store),
+                   "--json"]
+    else:
+        command = [*cli, "run", *args.targets, "--backends", "fpga-hls4ml", "--budget-s", args.budget_s,
+                   "--store", str(store), "--json"]
+    if not prebuild and not baseline:  # the baseline has no prebuild: it always built one design at a time
         command.append("--no-prebuild")
+    return command
+
+
+def timed(label: str, command: list[str], cache: Path, timeout_s: float) -> Row:
+    """Wall time, CPU time of the process tree, and how it ended."""
     env = {**os.environ, "ACCELBENCH_CACHE_DIR": str(cache)}
+    print(f"running: {label} ...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    proc = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          check=False)
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        _, stderr = proc.communicate(timeout=timeout_s)
+        ended = str(proc.returncode)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        _, stderr = proc.communicate()
+        ended = f"stopped after {timeout_s:.0f} s"
     wall_s = time.perf_counter() - t0
-    if proc.returncode != 0:
-        print(f"  exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1:] or ''}", file=sys.stderr)
-    return wall_s, proc.returncode
+    if proc.returncode not in (0, None) and not ended.startswith("stopped"):
+        print(f"  exit {proc.returncode}: {stderr.strip().splitlines()[-1:] or ''}", file=sys.stderr)
+    return Row(label, wall_s, 0.0, ended)
+
+
+def cpu_children_s() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("targets", nargs="*", default=["deepbench-rnn"], help="suites or workloads (default: "
-                                                                               "deepbench-rnn)")
+    parser.add_argument("targets", nargs="*", default=["deepbench-rnn"],
+                        help="suites or workloads (default: deepbench-rnn)")
     parser.add_argument("--budget-s", default="0.1", help="sampling budget per measurement (default 0.1 s)")
+    parser.add_argument("--explore", metavar="RF,RF,...", help="time `fpga explore TARGETS --reuse-factor RF,...`")
+    parser.add_argument("--baseline-cli", metavar="PATH", help="an accelbench executable to compare with (cold)")
+    parser.add_argument("--timeout-s", type=float, default=1800.0, help="stop a run after this long (default 30 min)")
     args = parser.parse_args()
-    rows: list[tuple[str, float, int]] = []
+    ours = [sys.executable, "-m", "accelbench"]
+    runs: list[tuple[str, list[str], str, bool, bool]] = []
+    if args.baseline_cli:
+        runs.append(("baseline (code the issue measured), cold", [args.baseline_cli], "baseline", True, True))
+    runs += [("cold, designs built one after another (--no-prebuild)", ours, "serial", False, False),
+             ("cold, designs built concurrently (prebuild)", ours, "parallel", True, False),
+             ("warm (every design cached)", ours, "parallel", True, False)]
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="fpga-suite-wall-") as tmp:
         root = Path(tmp)
-        for label, cache, prebuild in (("cold, designs built one after another (--no-prebuild)", "serial", False),
-                                       ("cold, designs built concurrently (prebuild)", "parallel", True),
-                                       ("warm (every design cached)", "parallel", True)):
-            print(f"running: {label} ...", file=sys.stderr, flush=True)
-            wall_s, code = timed_run(args.targets, root / cache, root / f"{len(rows)}.duckdb", args.budget_s,
-                                     prebuild)
-            rows.append((label, wall_s, code))
-    print(f"FPGA suite wall time: {' '.join(args.targets)} on fpga-hls4ml, {os.cpu_count()} cores, "
-          f"budget {args.budget_s} s per measurement")
+        for label, cli, cache, prebuild, baseline in runs:
+            command = command_for(cli, args, root / f"{len(rows)}.duckdb", prebuild, baseline)
+            cpu0 = cpu_children_s()
+            row = timed(label, command, root / cache, args.timeout_s)
+            row.cpu_s = cpu_children_s() - cpu0
+            rows.append(row)
+    what = f"fpga explore {' '.join(args.targets)} --reuse-factor {args.explore}" if args.explore else \
+        f"run {' '.join(args.targets)} --backends fpga-hls4ml (budget {args.budget_s} s per measurement)"
+    print(f"FPGA evaluation time: accelbench {what}; {os.cpu_count()} cores")
     print()
-    print("| run | wall time | vs cold serial | exit |")
-    print("|---|---|---|---|")
-    base = rows[0][1]
-    for label, wall_s, code in rows:
-        print(f"| {label} | {wall_s:.1f} s | {wall_s / base:.2f}x | {code} |")
+    base = rows[0]
+    print(f"| run | wall time | CPU time | wall vs {'baseline' if args.baseline_cli else 'cold serial'} | exit |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        # A stopped baseline's time is a lower bound, so the ratio to it is an upper bound.
+        upper = base.exit.startswith("stopped") and row is not base
+        ratio = f"{'<= ' if upper else ''}{row.wall_s / base.wall_s:.2f}x"
+        wall = f"{'>= ' if row.exit.startswith('stopped') else ''}{row.wall_s:.1f} s"
+        print(f"| {row.label} | {wall} | {row.cpu_s:.1f} s | {ratio} | {row.exit} |")
 
 
 if __name__ == "__main__":
