@@ -2,7 +2,9 @@
 
 Fits each profile's ``[fitted]`` constants (hls/profiles/<tool>.toml) from the ``fit`` rows of
 hls/calibration/published.csv and hls/calibration/layers.csv only (roles come from the rule in each
-file's header: whole sources held out), then prints, per tool profile and per figure (latency
+file's header: whole sources held out) and each figure's error band from leave-one-source-out
+refits on those fit rows (accelbench.fpga.calibration.fit_profile: the band is the conformal
+5 %/95 % order statistic of out-of-source published / modeled ratios, with their count), then prints, per tool profile and per figure (latency
 cycles, II, DSP, LUT, FF, BRAM18K), the median and worst relative error on ``fit`` and
 ``held-out`` rows separately and how often the published value lies inside the modeled range; and
 the per-layer DSP error of the weight-aware multiplier mapping on real projects.

@@ -9,7 +9,8 @@ file's header — whole sources held out):
 * ``layers.csv`` — layers of real hls4ml projects with their trained weights' CSD digit histogram
   and the layer's own DSP/LUT/FF (the weight-aware mapping's calibration).
 
-:func:`fit_profile` fits a profile's ``[fitted]`` constants from ``fit`` rows only;
+:func:`fit_profile` fits a profile's ``[fitted]`` constants from ``fit`` rows only, and its error
+bands from leave-one-source-out refits on those rows (:func:`out_of_source_ratios`);
 :func:`evaluate` models every described row with its profile; :func:`summarize` gives the median
 and worst relative error and how often the published value lies inside the modeled range.
 """
@@ -30,7 +31,7 @@ from accelbench.errors import UserError
 from accelbench.fpga.layers import LayerSpec, layers_from_description
 from accelbench.fpga.model import DesignEstimate, estimate, estimate_layer
 from accelbench.fpga.parts import Part, get_part
-from accelbench.fpga.profiles import Profile, get_profile, version_tuple
+from accelbench.fpga.profiles import Profile, generation_overrides, get_profile, structural, version_tuple
 from accelbench.locate import data_dir
 
 #: CSV column -> model figure.
@@ -66,6 +67,7 @@ def _number(text: str) -> float | None:
         return None
 
 
+@cache
 def part_for(name: str) -> Part:
     """The catalog part, or a stand-in of its DSP family (only the DSP kind matters to the fit)."""
     try:
@@ -82,20 +84,31 @@ def _options(text: str) -> dict[str, Any]:
     return options
 
 
+@cache
+def _described(description: str, options: str) -> tuple[LayerSpec, ...]:
+    return tuple(layers_from_description(description, **_options(options)))
+
+
 def row_layers(row: dict[str, str]) -> list[LayerSpec]:
     """The layers of one published row (its description with its options)."""
-    return layers_from_description(row["description"], **_options(row["options"]))
+    return list(_described(row["description"], row["options"]))
 
 
 def row_profile(row: dict[str, str], overrides: dict[str, Any] | None = None) -> Profile:
-    """The row's tool profile for its hls4ml generation, with candidate ``overrides`` (fitting)."""
+    """The row's tool profile for its hls4ml generation, with candidate ``overrides`` (fitting).
+
+    The generation's own values (legacy hls4ml) stay on top of the overrides, as in evaluation.
+    """
     profile = get_profile(row["profile"], row["hls4ml"] or UNKNOWN_HLS4ML)
-    return dataclasses.replace(profile, **overrides) if overrides else profile
+    if not overrides:
+        return profile
+    return dataclasses.replace(profile, **{**overrides, **generation_overrides(profile)})
 
 
 def model_point(row: dict[str, str], overrides: dict[str, Any] | None = None) -> DesignEstimate:
     """The model's estimate for one published row."""
-    return estimate(row_layers(row), part_for(row["part"]), float(row["clock_ns"]), row_profile(row, overrides))
+    return estimate(_described(row["description"], row["options"]), part_for(row["part"]), float(row["clock_ns"]),
+                    row_profile(row, overrides))
 
 
 @dataclass(frozen=True)
@@ -199,21 +212,62 @@ def _median_error(pairs: Iterable[tuple[float, float]]) -> float:
     return statistics.median(errors) if errors else math.inf
 
 
-@cache
-def fit_profile(tool: str) -> dict[str, Any]:
-    """The ``[fitted]`` constants of ``tool`` from its ``fit`` rows only (never held-out ones).
+def _linear_terms(designs: list[dict[str, str]], overrides: dict[str, Any], column: str,
+                  knobs: tuple[str, ...]) -> list[tuple[float, tuple[float, ...], float]]:
+    """Per design with a reported ``column``: (value with every knob 0, slope per knob, reported).
+
+    LUT and FF are linear in their per-product/per-stage/per-layer terms (up to rounding each layer
+    to a whole count): the grid searches evaluate that line instead of the whole model per candidate.
+    The slopes are taken over a step of 1000 so per-layer rounding changes them by < 0.001 per layer.
+    """
+    step = 1000.0
+    out = []
+    for design in designs:
+        reported = _number(design[column]) or 0.0
+        if not reported:
+            continue
+        zero = point_result(design, {**overrides, **dict.fromkeys(knobs, 0.0)}).modeled[column]
+        slopes = tuple((point_result(design, {**overrides, **dict.fromkeys(knobs, 0.0), knob: step}).modeled[column]
+                        - zero) / step for knob in knobs)
+        out.append((zero, slopes, reported))
+    return out
+
+
+def _linear_error(terms: list[tuple[float, tuple[float, ...], float]], values: tuple[float, ...]) -> float:
+    """Median relative error of the linear figures of :func:`_linear_terms` at knob ``values``."""
+    return _median_error((zero + sum(s * v for s, v in zip(slopes, values, strict=True)), reported)
+                         for zero, slopes, reported in terms)
+
+
+#: Nominal two-sided coverage of the error bands (5 % of out-of-source ratios may fall on each side).
+BAND_COVERAGE = 0.90
+
+
+def source_repository(source_key: str) -> str:
+    """``owner/name`` of a published row's ``source_key`` (``repository:file``)."""
+    return source_key.partition(":")[0]
+
+
+@functools.cache
+def fit_constants(tool: str, exclude_source: str = "") -> dict[str, Any]:
+    """The ``[fitted]`` constants of ``tool`` from its ``fit`` rows only (never held-out ones), no error band.
+
+    ``exclude_source`` leaves one published source out (its ``source_key``; the layers.csv rows of
+    its repository too): the leave-one-source-out refits behind the error bands.
 
     In order: the CSD threshold and its range (per-layer DSP of real projects with their weights,
     constant-mapped layers), the DSP fraction of products whose weights are unknown, the extra
     pipeline stages of a dense/conv layer (latency of whole designs), the LUT terms per layer, per
-    product and per multiplexer bit (coordinate descent), the FF per multiplier stage and per layer, then the
-    error band per figure (the extremes of reported / modeled over fit rows).
+    product and per multiplexer bit (coordinate descent), the FF per multiplier stage and per layer.
     Cached per process: callers must not mutate the result.
     """
     from accelbench.fpga.model import constant_mapped
 
-    layers = [r for r in load_layer_rows() if r["profile"] == tool and r["role"] == "fit"]
-    designs = [r for r in load_rows() if r["profile"] == tool and r["role"] == "fit"]
+    left_out_repo = source_repository(exclude_source) if exclude_source else ""
+    layers = [r for r in load_layer_rows() if r["profile"] == tool and r["role"] == "fit"
+              and r["repo"] != left_out_repo]
+    designs = [r for r in load_rows() if r["profile"] == tool and r["role"] == "fit"
+               and r["source_key"] != exclude_source]
     base = get_profile(tool, UNKNOWN_HLS4ML)
     mapped = [r for r in layers if constant_mapped(layer_spec(r), base) and float(r["dsp"]) > 0]
     fitted: dict[str, Any] = {}
@@ -251,41 +305,108 @@ def fit_profile(tool: str) -> dict[str, Any]:
                 "latency_cycles_worst"], _number(r["latency_cycles_worst"]) or 0.0) for r in designs)
 
         fitted["extra_dense_cycles"] = overrides["extra_dense_cycles"] = min(range(0, 4), key=lambda e: (lat_err(e), e))
-        # LUT: the per-product term and the RF:1 operand multiplexer, jointly (the reuse-factor sweeps
-        # pin the multiplexer, RF-1 designs the per-product term); unit scale.
-        def lut_err(per: float, mux: float, overhead: float) -> float:
-            knobs = {**overrides, "lut_per_mult": per, "mux_lut_per_bit": mux, "lut_per_layer": overhead,
-                     "lut_scale": 1.0}
-            return _median_error((point_result(d, knobs).modeled["lut"], _number(d["lut"]) or 0.0) for d in designs)
+        # LUT: the per-multiplier and per-product terms and the RF:1 operand multiplexer, jointly (the
+        # reuse-factor sweeps pin the multiplexer and the shared multiplier, RF-1 designs the
+        # constant-mapped product); unit scale.
+        lut_terms = _linear_terms(designs, {**overrides, "lut_scale": 1.0}, "lut",
+                                  ("lut_per_mult", "lut_per_product", "mux_lut_per_bit", "lut_per_layer"))
 
-        # coordinate descent: the per-layer overhead (small designs), then per product and multiplexer
-        per, mux, overhead = base.lut_per_mult, base.mux_lut_per_bit, 0.0
+        def lut_err(per: float, product: float, mux: float, overhead: float) -> float:
+            return _linear_error(lut_terms, (per, product, mux, overhead))
+
+        # coordinate descent: the per-layer overhead (small designs), then per multiplier, product and multiplexer
+        grid = [p / 2 for p in range(8, 81, 4)]
+        # from the structural values (never from a previous fit: the fit is a function of the rows only)
+        start = structural(tool)
+        per, product, mux = (float(start[key]) for key in ("lut_per_mult", "lut_per_product", "mux_lut_per_bit"))
+        overhead = 0.0
         for _ in range(2):
-            overhead = min((0.0, 50.0, 100.0, 200.0, 400.0, 800.0), key=lambda o: lut_err(per, mux, o))
-            per, mux = min(((p / 2, m / 4) for p in range(8, 81, 4) for m in range(1, 17)),
-                           key=lambda pm: lut_err(pm[0], pm[1], overhead))
-        fitted.update(lut_per_mult=per, mux_lut_per_bit=mux, lut_per_layer=overhead, lut_scale=1.0)
-        overrides.update(lut_per_mult=per, mux_lut_per_bit=mux, lut_per_layer=overhead, lut_scale=1.0)
+            overhead = min((0.0, 50.0, 100.0, 200.0, 400.0, 800.0), key=lambda o: lut_err(per, product, mux, o))
+            # ties (no constant-mapped row tells the two apart): the product costs what a multiplier does
+            per, product, mux = min(((p, q, m / 4) for p in grid for q in grid for m in range(1, 17)),
+                                    key=lambda pqm: (lut_err(pqm[0], pqm[1], pqm[2], overhead), abs(pqm[1] - pqm[0])))
+        knobs = dict(lut_per_mult=per, lut_per_product=product, mux_lut_per_bit=mux, lut_per_layer=overhead,
+                     lut_scale=1.0)
+        fitted.update(knobs)
+        overrides.update(knobs)
+        ff_terms = _linear_terms(designs, {**overrides, "ff_scale": 1.0}, "ff", ("ff_per_mult_stage", "ff_per_layer"))
+
         def ff_err(per_stage: float, overhead: float) -> float:
-            knobs = {**overrides, "ff_per_mult_stage": per_stage, "ff_per_layer": overhead, "ff_scale": 1.0}
-            return _median_error((point_result(d, knobs).modeled["ff"], _number(d["ff"]) or 0.0) for d in designs)
+            return _linear_error(ff_terms, (per_stage, overhead))
 
         stage, ff_overhead = min(((q / 2, o) for q in range(1, 25) for o in (0.0, 50.0, 100.0, 200.0, 400.0, 800.0)),
                                  key=lambda so: ff_err(*so))
         fitted.update(ff_per_mult_stage=stage, ff_per_layer=ff_overhead, ff_scale=1.0)
         overrides.update(ff_per_mult_stage=stage, ff_per_layer=ff_overhead, ff_scale=1.0)
-        results = [point_result(d, {**overrides, "error": {f: (1.0, 1.0) for f in FIGURES.values()}})
-                   for d in designs]
-        bands: dict[str, list[float]] = {}
-        for column, figure in FIGURES.items():
-            low_ratios = [r.reported[column] / r.ranges[column][0] for r in results  # type: ignore[operator]
-                          if r.reported[column] and r.ranges[column][0]]
-            high_ratios = [r.reported[column] / r.ranges[column][1] for r in results  # type: ignore[operator]
-                           if r.reported[column] and r.ranges[column][1]]
-            bands[figure] = [round(min([1.0, *low_ratios]), 3), round(max([1.0, *high_ratios]), 3)]
-        fitted["error"] = bands
     fitted["fitted_on"] = sorted([r["id"] for r in designs] + [f"{r['project']}/{r['layer']}" for r in layers])
     return fitted
+
+
+def _as_overrides(fitted: dict[str, Any]) -> dict[str, Any]:
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in fitted.items()
+            if key != "fitted_on"}
+
+
+def _unbanded(result: PointResult, column: str) -> tuple[float, float]:
+    """The modeled [low, high] before any error band: the mapping's extremes (cycles: the point value)."""
+    if column in ("latency_cycles_worst", "interval"):  # the range also spans +-1 cycle: not the model's
+        return result.modeled[column], result.modeled[column]
+    return result.ranges[column]
+
+
+def _order_statistic(values: list[float], upper: bool) -> float:
+    """The conformal bound of one side at :data:`BAND_COVERAGE`: the k-th of n sorted values,
+    k = ceil((n + 1) (1 - alpha / 2)); the extreme value when k > n (fewer than 19 values)."""
+    alpha = 1.0 - BAND_COVERAGE
+    ordered = sorted(values, reverse=not upper)
+    k = math.ceil((len(ordered) + 1) * (1.0 - alpha / 2.0))
+    return ordered[min(k, len(ordered)) - 1]
+
+
+def out_of_source_ratios(tool: str) -> dict[str, tuple[list[float], list[float]]]:
+    """Per figure: published / modeled low end and published / modeled high end, each fit row
+    modeled by the profile refitted without the row's whole source (leave one source out)."""
+    designs = [r for r in load_rows() if r["profile"] == tool and r["role"] == "fit"]
+    unit = {figure: (1.0, 1.0) for figure in FIGURES.values()}
+    ratios: dict[str, tuple[list[float], list[float]]] = {figure: ([], []) for figure in FIGURES.values()}
+    for source in sorted({r["source_key"] for r in designs}):
+        overrides = {**_as_overrides(fit_constants(tool, source)), "error": unit}
+        for row in (r for r in designs if r["source_key"] == source):
+            result = point_result(row, overrides)
+            for column, figure in FIGURES.items():
+                reported = result.reported[column]
+                if reported is None:
+                    continue
+                low, high = _unbanded(result, column)
+                if low > 0:
+                    ratios[figure][0].append(reported / low)
+                if high > 0:
+                    ratios[figure][1].append(reported / high)
+    return ratios
+
+
+@cache
+def fit_profile(tool: str) -> dict[str, Any]:
+    """The ``[fitted]`` table of ``tool``: :func:`fit_constants` on every fit row, and per figure
+    the error band from leave-one-source-out cross-validation on the fit rows.
+
+    The band is [low, high] multipliers of the modeled range's ends (the mapping's extremes):
+    the :func:`_order_statistic` of the out-of-source ratios published / modeled end on each
+    side, at :data:`BAND_COVERAGE` nominal coverage, never narrower than [1, 1]; ``error_ratios``
+    says how many ratios each band rests on. Cached per process: callers must not mutate the result.
+    """
+    fitted = dict(fit_constants(tool))
+    if not any(r["profile"] == tool and r["role"] == "fit" for r in load_rows()):
+        return fitted
+    bands: dict[str, list[float]] = {}
+    counts: dict[str, int] = {}
+    for figure, (lows, highs) in out_of_source_ratios(tool).items():
+        low = min(1.0, _order_statistic(lows, upper=False)) if lows else 1.0
+        high = max(1.0, _order_statistic(highs, upper=True)) if highs else 1.0
+        bands[figure] = [math.floor(low * 1000) / 1000, math.ceil(high * 1000) / 1000]
+        counts[figure] = max(len(lows), len(highs))
+    fitted.pop("fitted_on")
+    return {**fitted, "error": bands, "error_ratios": counts, "fitted_on": fit_constants(tool)["fitted_on"]}
 
 
 def layer_results(tool: str | None = None) -> list[tuple[dict[str, str], int, int, int]]:

@@ -211,7 +211,7 @@ def _arith(layer: LayerSpec, part: Part, profile: Profile, csd_max: int, full_fr
             full = round(nonzero * full_fraction)
             mapping = Mapping(layer.n_mult - nonzero, 0, nonzero - full, full, nonzero - full)
         adders = mapping.csd_adders * layer.input_bits * profile.lut_per_adder_bit
-        lut = copies * (mapping.nonzero * profile.lut_per_mult + adders + mapping.full * lut_mult)
+        lut = copies * (mapping.nonzero * profile.lut_per_product + adders + mapping.full * lut_mult)
         return _Arith(copies * mapping.full * per, lut, copies * mapping.nonzero, mapping)
     if layer.strategy == "resource":
         # the resource strategy streams every weight (zeros too) from a ROM through ceil(n / RF)

@@ -45,6 +45,7 @@ class Profile:
     lut_mult_max_bits: int
     constant_mapping_max_rf: int
     lut_per_mult: float
+    lut_per_product: float
     lut_per_bit_product: float
     lut_per_adder_bit: float
     mux_lut_per_bit: float
@@ -61,6 +62,8 @@ class Profile:
     ff_scale: float
     unknown_dsp_fraction: tuple[float, float, float]
     error: dict[str, tuple[float, float]]
+    #: How many out-of-source ratios each error band rests on (benchmarks/fpga_model_fit.py).
+    error_ratios: dict[str, int] = field(default_factory=dict, compare=False)
     fitted_on: tuple[str, ...] = ()
     inherited_from: str = ""
     source: str = field(default="", compare=False)
@@ -101,6 +104,13 @@ def _merged(tool: str) -> tuple[dict[str, Any], str]:
     merged = {**base, **own, **fitted}
     merged["generation"] = {**base.get("generation", {}), **raw.get("generation", {})}
     return merged, str(raw["base"]) if raw.get("inherits_fit") else ""
+
+
+def structural(tool: str) -> dict[str, Any]:
+    """The profile's keys without any ``[fitted]`` table (its own and its bases'): a fit's starting point."""
+    raw = _raw(tool)
+    own = {key: value for key, value in raw.items() if key not in ("fitted", "base")}
+    return {**structural(str(raw["base"])), **own} if "base" in raw else own
 
 
 def _raw_fitted_keys(tool: str) -> list[str]:
@@ -157,6 +167,7 @@ def get_profile(tool: str | None = None, hls4ml_version: str | None = None) -> P
     generation = "legacy" if numbers and numbers < MODERN_HLS4ML else "modern"
     if generation == "legacy":
         values = {**values, **values.get("generation", {}).get("legacy", {})}
+    error_ratios = {fig: int(n) for fig, n in values.get("error_ratios", {}).items()}
     error = {fig: (float(band[0]), float(band[1])) for fig, band in values["error"].items()}
     missing = [fig for fig in FIGURES if fig not in error]
     if missing:
@@ -173,7 +184,8 @@ def get_profile(tool: str | None = None, hls4ml_version: str | None = None) -> P
         recurrent_step_cycles={k: int(v) for k, v in values["recurrent_step_cycles"].items()},
         lut_mult_max_bits=int(values["lut_mult_max_bits"]),
         constant_mapping_max_rf=int(values["constant_mapping_max_rf"]),
-        lut_per_mult=float(values["lut_per_mult"]), lut_per_bit_product=float(values["lut_per_bit_product"]),
+        lut_per_mult=float(values["lut_per_mult"]), lut_per_product=float(values["lut_per_product"]),
+        lut_per_bit_product=float(values["lut_per_bit_product"]),
         lut_per_adder_bit=float(values["lut_per_adder_bit"]), mux_lut_per_bit=float(values["mux_lut_per_bit"]),
         lut_per_table_lookup=float(values["lut_per_table_lookup"]), lut_per_layer=float(values["lut_per_layer"]),
         ff_per_mult_stage=float(values["ff_per_mult_stage"]), ff_per_layer=float(values["ff_per_layer"]),
@@ -184,6 +196,24 @@ def get_profile(tool: str | None = None, hls4ml_version: str | None = None) -> P
         extra_dense_cycles=int(values["extra_dense_cycles"]), lut_scale=float(values["lut_scale"]),
         ff_scale=float(values["ff_scale"]),
         unknown_dsp_fraction=tuple(float(v) for v in values["unknown_dsp_fraction"]),  # type: ignore[arg-type]
-        error=error, fitted_on=tuple(values.get("fitted_on", ())), inherited_from=inherited,
+        error=error, error_ratios=error_ratios, fitted_on=tuple(values.get("fitted_on", ())), inherited_from=inherited,
         source=f"hls/profiles/{name}.toml",
     )
+
+
+def generation_overrides(profile: Profile) -> dict[str, Any]:
+    """The fields ``profile``'s hls4ml generation sets over the tool's (``[generation.legacy]``; {} if modern).
+
+    Fitting replaces a profile's fitted fields (:func:`dataclasses.replace`); a legacy design must
+    keep its generation's values on top, as :func:`get_profile` gives them, or the fit would model
+    it differently from the evaluation.
+    """
+    if profile.generation != "legacy":
+        return {}
+    table = _merged(profile.tool)[0].get("generation", {}).get("legacy", {})
+    converters: dict[str, Any] = {"unknown_dsp_fraction": lambda v: tuple(float(x) for x in v),
+                                  "csd_digits_range": lambda v: (int(v[0]), int(v[1]))}
+    out = {key: converters.get(key, type(getattr(profile, key)))(value) for key, value in table.items()}
+    out["csd_digits_range"] = (1, 1)
+    return out
+

@@ -42,13 +42,15 @@ def test_dense_dsp_is_multiplications_over_reuse_factor_with_wide_operands(rf: i
     # II = RF; latency = RF - 1 + registers of a multiply + 4-level adder tree at 5 ns (3 + 4 x 0.7 ns -> 1)
     assert layer.ii_cycles == rf and layer.latency_cycles == rf
     mux = P.mux_lut_per_bit * (rf - 1) / 3 * 32
-    assert layer.lut == round(16 * 64 // rf * (P.lut_per_mult + mux))
+    # RF 1 keeps one product per weight (constant-mapped: the per-product term), RF > 1 shares multipliers
+    per = P.lut_per_product if rf == 1 else P.lut_per_mult
+    assert layer.lut == round(16 * 64 // rf * (per + mux))
 
 
 def test_narrow_multiplications_go_to_luts_not_dsps() -> None:
     narrow = estimate_layer(dense(16, 64, bits=8), U250)
     assert narrow.dsp == 0
-    assert narrow.lut == round(16 * 64 * (P.lut_per_mult + P.lut_per_bit_product * 8 * 8))
+    assert narrow.lut == round(16 * 64 * (P.lut_per_product + P.lut_per_bit_product * 8 * 8))
     one_narrow = estimate_layer(LayerSpec("d", "dense", 16, 64, 1024, weight_bits=6, input_bits=16), U250)
     assert one_narrow.dsp == 0
 
