@@ -92,6 +92,14 @@ def limited(n: int | None) -> Iterator[None]:
         yield
         return
     with contextlib.ExitStack() as stack:
+        numba = sys.modules.get("numba")
+        if numba is not None and hasattr(numba, "set_num_threads"):
+            # Launches Numba's pool if it is not running yet (it would launch at the first
+            # parallel call anyway); the mask then keeps parallel regions to ``n`` threads. First:
+            # launching Numba's OpenMP pool resets OpenMP's thread count, which torch shares.
+            before_numba = int(numba.get_num_threads())
+            numba.set_num_threads(min(n, int(numba.config.NUMBA_NUM_THREADS)))
+            stack.callback(numba.set_num_threads, before_numba)
         torch = sys.modules.get("torch")
         if torch is not None and hasattr(torch, "set_num_threads"):
             before = int(torch.get_num_threads())
@@ -103,11 +111,4 @@ def limited(n: int | None) -> Iterator[None]:
             pass
         else:
             stack.enter_context(threadpool_limits(limits=n))
-        numba = sys.modules.get("numba")
-        if numba is not None and hasattr(numba, "set_num_threads"):
-            # Launches Numba's pool if it is not running yet (it would launch at the first
-            # parallel call anyway); the mask then keeps parallel regions to ``n`` threads.
-            before_numba = int(numba.get_num_threads())
-            numba.set_num_threads(min(n, int(numba.config.NUMBA_NUM_THREADS)))
-            stack.callback(numba.set_num_threads, before_numba)
         yield

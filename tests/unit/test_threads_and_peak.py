@@ -148,3 +148,13 @@ def test_an_unpicklable_backend_cannot_be_repeated_in_processes() -> None:
     policy = RunPolicy(budget_s=0.02, min_samples=3, warmup_s=0.0, processes=2)
     m = Runner(policy, "p").measure(backend, make_workload("gemm", {"m": 4, "n": 4, "k": 4}), 1)
     assert m.status == "error" and "cannot be sent to a worker process" in m.invalid_reason
+
+
+def test_limited_holds_torch_to_n_threads_when_numba_launches_its_pool_in_a_fresh_process() -> None:
+    # Launching Numba's OpenMP pool resets OpenMP's thread count, which torch shares: `limited`
+    # must launch it before it sets torch's count (it did not, so `--threads 1` left torch at 2).
+    code = ("import torch, numba; from accelbench.measure import threads; "
+            "torch.set_num_threads(2)\n"
+            "with threads.limited(1): print(torch.get_num_threads())")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    assert out == ["1"]
