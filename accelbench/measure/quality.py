@@ -114,3 +114,24 @@ def judge(
         processes=max(len(process_medians_s), 1),
         between_process_rel=spread,
     )
+
+
+def judge_summary(p50_s: float, iqr_s: float, rounds: int, mean_s: float | None, policy: RunPolicy) -> Quality:
+    """A :class:`Quality` from summary statistics only (a pytest-benchmark file saved without its
+    samples): the median's 95 % CI half-width is approximated as ``1.57 IQR / sqrt(n)`` (McGill,
+    Tukey & Larsen 1978, the box-plot notch), the tail by mean / p50; no counters (``none``)."""
+    if p50_s <= 0 or rounds < 1:
+        raise ValueError("cannot judge a summary without a positive median and at least one round")
+    ci = 1.57 * iqr_s / math.sqrt(rounds) / p50_s
+    mean_ratio = mean_s / p50_s if mean_s is not None and math.isfinite(mean_s) else None
+    verdict, reason = "ok", ""
+    if rounds < 3:
+        verdict, reason = "noisy", f"too few rounds ({rounds}) to bound the median"
+    elif ci > policy.target_rel_noise:
+        verdict, reason = "noisy", (f"the median's 95 % CI is about ±{ci:.1%} (from the IQR), wider than the "
+                                    f"target {policy.target_rel_noise:.1%}")
+    elif mean_ratio is not None and mean_ratio > policy.max_mean_ratio:
+        verdict, reason = "noisy", (f"the tail is far from the median: the mean is {mean_ratio:.2f}x the p50 "
+                                    f"(limit {policy.max_mean_ratio:g}x)")
+    return Quality(verdict=verdict, ci_rel=ci, tail_ratio=mean_ratio, source="none",  # type: ignore[arg-type]
+                   reason=reason)

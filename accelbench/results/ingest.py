@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from accelbench.errors import UserError
-from accelbench.results.record import LatencyStats, Measurement
+from accelbench.measure.policy import RunPolicy
+from accelbench.measure.quality import judge, judge_summary
+from accelbench.results.record import LatencyStats, Measurement, Quality
 from accelbench.results.stats import summarize
 
 if TYPE_CHECKING:
@@ -207,8 +209,12 @@ def _plain(bench: dict[str, Any], run_id: str, created_at: str, where: str, comm
         provenance["throughput_items_s"] = "measured"
         methods["throughput_items_s"] = f"extra_info[{ITEMS_KEY!r}] / p50"
     notes = [f"ingested from pytest-benchmark: {fullname}"]
+    quality = _quality(samples, latency)
     if not samples:
         notes.append("only summary statistics in the file (no --benchmark-save-data): p90/p99 unknown")
+    notes.append("timing quality judged from " + ("the samples" if samples else "the IQR and rounds" if quality
+                                                  else "nothing (no IQR in the file): unknown")
+                 + "; pytest-benchmark reads no contention counters")
     if commit_note:
         notes.append(commit_note)
     return Measurement(
@@ -222,7 +228,17 @@ def _plain(bench: dict[str, Any], run_id: str, created_at: str, where: str, comm
         device=device,
         iterations_per_sample=iterations, samples_s=samples, latency=latency,
         throughput_items_s=throughput, provenance=provenance, methods=methods, notes=tuple(notes),
+        quality=quality,
     )
+
+
+def _quality(samples: tuple[float, ...], latency: LatencyStats) -> Quality | None:
+    """The noise verdict of an ingested timing under accelbench's default policy (no counters)."""
+    if samples:
+        return judge(samples, None, RunPolicy())
+    if math.isfinite(latency.iqr_s) and latency.n_samples >= 1:
+        return judge_summary(latency.p50_s, latency.iqr_s, latency.n_samples, latency.mean_s, RunPolicy())
+    return None
 
 
 def _accelbench_record(record: dict[str, Any], run_id: str, where: str) -> Measurement:

@@ -62,9 +62,17 @@ def class_label(a: Measurement, b: Measurement, figure: str = "latency") -> str:
     return ka if ka == kb else f"{ka} vs {kb}"
 
 
+#: Latency provenances that come from no timing loop (nothing to judge the noise of).
+UNTIMED = ("modeled", "reported")
+
+
 def timing_trustworthy(m: Measurement) -> bool:
-    """True when ``m``'s timing may support a conclusion: not timed (modeled) or verdict ``ok``."""
-    return m.quality is None or m.quality.verdict == "ok"
+    """True when ``m``'s timing may support a conclusion: verdict ``ok``, or not timed at all
+    (modeled or reported). A timed record without a verdict (a summary ingested without its spread,
+    a record migrated from schema 1) is not: nothing says its median is tight."""
+    if m.quality is not None:
+        return m.quality.verdict == "ok"
+    return m.provenance.get("latency") in UNTIMED
 
 
 def inconclusive_reason(a: Measurement, b: Measurement, figure: str = "latency") -> str:
@@ -76,7 +84,9 @@ def inconclusive_reason(a: Measurement, b: Measurement, figure: str = "latency")
         return f"inconclusive: {class_label(a, b, figure)}"
     for side, m in (("baseline", a), ("candidate", b)):
         if not timing_trustworthy(m):
-            assert m.quality is not None
+            if m.quality is None:
+                return (f"inconclusive: {side} timing has no quality verdict (its spread is unknown: an ingested "
+                        "summary without IQR, or a record from before quality was recorded)")
             return f"inconclusive: {side} timing is {m.quality.verdict}" + (
                 f" ({m.quality.reason})" if m.quality.reason else "")
     return ""

@@ -15,9 +15,11 @@ from accelbench.results.compare import compare_runs, mann_whitney_u, median_inte
 from accelbench.results.record import LatencyStats, Measurement, Quality
 from accelbench.results.store import open_store
 
+OK = Quality("ok")  # every timed record the runner writes has a verdict
+
 
 def run(samples: np.ndarray, params_hash: str = "h", provenance: str = "measured", run_id: str = "a",
-        quality: Quality | None = None, status: str = "ok") -> Measurement:
+        quality: Quality | None = OK, status: str = "ok") -> Measurement:
     lat = LatencyStats(float(np.median(samples)), 0, 0, 0, 0, 0, 0, 0, len(samples))
     return Measurement(run_id=run_id, measurement_id=run_id, created_at="t", workload="gemm", kind="gemm", params={},
                        params_hash=params_hash, backend="cpu-numpy", family="cpu", batch=1, scenario="single-stream",

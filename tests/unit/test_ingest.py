@@ -140,3 +140,30 @@ def test_the_content_hash_finds_an_earlier_ingest(tmp_path: Path) -> None:
         other["datetime"] = "2025-06-02T00:00:00+00:00"
         assert already_ingested(store, read(_write(tmp_path, other, "b.json"), "run3", NOW).sha256) is None
 
+
+
+def test_ingested_samples_get_a_noise_verdict_without_counters(tmp_path: Path) -> None:
+    sort = read(_write(tmp_path, FILE), "run1", NOW).records[0]
+    assert sort.quality is not None and sort.quality.source == "none"
+    assert sort.quality.verdict == "noisy" and "CI" in sort.quality.reason  # 4 samples spread 1-4 µs
+
+
+def test_a_summary_is_judged_from_its_iqr_and_rounds(tmp_path: Path) -> None:
+    data = copy.deepcopy(FILE)
+    parse = read(_write(tmp_path, data), "run1", NOW).records[1]
+    assert parse.quality is not None and parse.quality.ci_rel == pytest.approx(1.57 * 1e-4 / math.sqrt(7) / 2e-3)
+    assert parse.quality.verdict == "noisy"  # ±2.97 % > the 2 % target
+    data["benchmarks"][1]["stats"].update(rounds=400)
+    tight = read(_write(tmp_path, data, "tight.json"), "run2", NOW).records[1]
+    assert tight.quality is not None and tight.quality.verdict == "ok"
+
+
+def test_a_summary_without_iqr_has_no_verdict_and_compares_as_inconclusive(tmp_path: Path) -> None:
+    from accelbench.results.rank import inconclusive_reason, timing_trustworthy
+
+    data = copy.deepcopy(FILE)
+    del data["benchmarks"][1]["stats"]["iqr"]
+    parse = read(_write(tmp_path, data), "run1", NOW).records[1]
+    assert parse.quality is None and any("unknown" in note for note in parse.notes)
+    assert not timing_trustworthy(parse)
+    assert "no quality verdict" in inconclusive_reason(parse, parse)
