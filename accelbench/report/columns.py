@@ -96,7 +96,7 @@ def timing_reason(r: Row) -> str:
 
 
 def design(r: Row) -> str:
-    return r.label
+    return f"{r.label} ({brief(r.caveat)})" if r.caveat else r.label
 
 
 def reason(r: Row) -> str:

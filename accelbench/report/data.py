@@ -170,6 +170,8 @@ class Row:
     reason: str = ""
     over: dict[str, float] = field(default_factory=dict)
     ranges: dict[str, list[float]] = field(default_factory=dict)
+    #: Said beside a ranked record that may not hold (a design whose fit is ``maybe``); '' otherwise.
+    caveat: str = ""
 
     @property
     def label(self) -> str:
@@ -204,7 +206,18 @@ def row(m: Measurement, speedup: float | None = None, baseline: str = "") -> Row
         verdict=quality.verdict if quality else "", verdict_reason=quality.reason if quality else "",
         provenance={name: provenance.of(m, name) for name in FIGURES},
         reason=why_unranked(m) if not rankable(m) else "", over=over_capacity(m), ranges=dict(m.ranges),
+        caveat=fit_caveat(m),
     )
+
+
+def fit_caveat(m: Measurement) -> str:
+    """'may not fit: ...' for a design whose modeled resources' range crosses its part's capacity
+    (``fpga.fits == "maybe"``): ranked on its point values, but the user must see the doubt."""
+    fpga = m.fpga or {}
+    if fpga.get("fits") != "maybe":
+        return ""
+    reason = str(fpga.get("fit_reason") or "a modeled range exceeds the part")
+    return reason if reason.startswith("may not fit") else f"may not fit: {reason}"
 
 
 def rows_by_workload(rows: Sequence[Row]) -> dict[str, list[Row]]:

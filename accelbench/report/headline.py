@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from accelbench.report import provenance
 from accelbench.report.data import (
     by_workload,
+    fit_caveat,
     hypothetical,
     modeled_devices,
     not_ranked,
@@ -181,6 +182,9 @@ def verdict(workload: str, records: Sequence[Measurement], metric: Metric) -> Ve
     if not ordered:
         return Verdict(workload, metric, notes=tuple(notes))
     winner, value = ordered[0]
+    caveat = fit_caveat(winner)
+    if caveat:
+        notes.insert(0, f"{series_label(winner)} {caveat}")
     out = Verdict(workload, metric, series_label(winner), value, primary, batch=batch,
                   quality=winner.quality.verdict if winner.quality else "", notes=tuple(notes))
     if len(ordered) > 1:

@@ -80,3 +80,17 @@ def test_summary_csv_rows_name_winners_in_human_units() -> None:
 def test_verdicts_cover_every_workload_with_figures() -> None:
     found = verdicts([rec("cpu-numpy", 1e-3, workload="a"), rec("cpu-numpy", 1e-3, workload="b")])
     assert list(found) == ["a", "b"] and all(len(v) == 3 for v in found.values())  # no server runs: 3 metrics
+
+
+def test_a_winning_design_that_may_not_fit_says_so_in_the_verdict_and_the_table() -> None:
+    from accelbench.report.columns import design
+    from accelbench.report.data import row
+
+    maybe = rec("fpga-hls4ml", 1e-6, provenance="modeled", fpga={
+        "fits": "maybe", "fit_reason": "may not fit: modeled range reaches LUT up to 131 % of xc7z020clg400-1"})
+    v = verdict("w", [maybe, rec("gpu-model", 1e-5, provenance="modeled")], FASTEST)
+    assert v.winner == "fpga-hls4ml"
+    assert "fpga-hls4ml may not fit: modeled range reaches LUT up to 131 % of xc7z020clg400-1" in v.text()
+    assert design(row(maybe)).startswith("fpga-hls4ml (may not fit: modeled range reaches LUT up to 131")
+    sure = rec("fpga-hls4ml", 1e-6, provenance="modeled", fpga={"fits": "yes", "fit_reason": ""})
+    assert "may not fit" not in verdict("w", [sure], FASTEST).text() and design(row(sure)) == "fpga-hls4ml"
