@@ -12,6 +12,7 @@ ends, and the agent's own directories when it stops.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import shutil
@@ -53,6 +54,9 @@ class AgentSettings:
     limits: Limits = field(default_factory=Limits)
     design: DesignLimits = field(default_factory=DesignLimits)
     max_connections: int = 8
+    #: Connections one peer address may have waiting to authenticate at once: peers without the
+    #: token cannot hold every slot of ``max_connections`` for the handshake deadline.
+    max_pending_per_address: int = 2
     handshake_deadline_s: float = 10.0  # connect -> first authenticated frame read
     idle_timeout_s: float = 60.0  # waiting for the first byte of the next request
     frame_deadline_s: float = 120.0  # a frame, from its first byte to its last (and each reply)
@@ -61,6 +65,8 @@ class AgentSettings:
     def __post_init__(self) -> None:
         if self.max_connections < 1:
             raise ValueError("max_connections must be >= 1")
+        if self.max_pending_per_address < 1:
+            raise ValueError("max_pending_per_address must be >= 1")
         for name in ("handshake_deadline_s", "idle_timeout_s", "frame_deadline_s", "connection_deadline_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0")
@@ -141,6 +147,8 @@ class _Handler(socketserver.BaseRequestHandler):
         except (OSError, ssl.SSLError) as exc:
             stats.closed_reason = f"connection error: {exc}"
         finally:
+            if not stats.authenticated:
+                self.server.authenticated_or_gone(stats.peer)
             session.close()
             logger.info("connection from %s closed: %s (%d bytes read, %d requests)", stats.peer,
                         stats.closed_reason, stats.bytes_read, stats.requests)
@@ -181,7 +189,9 @@ class _Handler(socketserver.BaseRequestHandler):
                 with contextlib.suppress(OSError, ProtocolError):
                     send_unauthenticated_error(sock, str(exc), Deadline(_REFUSAL_S, "reply"))
                 return f"protocol error: {exc}"
-            stats.authenticated = True
+            if not stats.authenticated:
+                stats.authenticated = True
+                self.server.authenticated_or_gone(stats.peer)
             stats.requests += 1
             seq = header.get("seq")
             if seq != expected:
@@ -238,6 +248,8 @@ class AgentServer(socketserver.ThreadingTCPServer):
         self.state = state
         self.tls = tls
         self._slots = threading.BoundedSemaphore(state.settings.max_connections)
+        self._pending: collections.Counter[str] = collections.Counter()  # address -> unauthenticated connections
+        self._pending_lock = threading.Lock()
         state.bundle_dir.mkdir(parents=True, exist_ok=True)
         state.remove_leftovers()
         super().__init__((host, port), _Handler)
@@ -249,14 +261,33 @@ class AgentServer(socketserver.ThreadingTCPServer):
         return sock, address
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        address, settings = str(client_address[0]), self.state.settings
+        with self._pending_lock:
+            if self._pending[address] >= settings.max_pending_per_address:
+                self._refuse(request, client_address,
+                             f"busy: {self._pending[address]} connection(s) from {address} are already waiting to "
+                             f"authenticate (at most {settings.max_pending_per_address}); try again later")
+                return
+            self._pending[address] += 1
         if not self._slots.acquire(blocking=False):
-            self._refuse(request, client_address)
+            self.authenticated_or_gone(address)
+            self._refuse(request, client_address,
+                         f"busy: the agent already serves its maximum of {settings.max_connections} connections; "
+                         "try again later")
             return
         try:
             super().process_request(request, client_address)
         except BaseException:
             self._slots.release()
+            self.authenticated_or_gone(address)
             raise
+
+    def authenticated_or_gone(self, address: str) -> None:
+        """A connection from ``address`` stopped waiting to authenticate (it did, or it ended)."""
+        with self._pending_lock:
+            self._pending[address] -= 1
+            if self._pending[address] <= 0:
+                del self._pending[address]
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
@@ -264,14 +295,11 @@ class AgentServer(socketserver.ThreadingTCPServer):
         finally:
             self._slots.release()
 
-    def _refuse(self, request: Any, client_address: Any) -> None:
-        """Over the cap: a one-frame "busy" answer (plain connections), never a thread or a read."""
-        logger.warning("refused a connection from %s: %d connections already", client_address[0],
-                       self.state.settings.max_connections)
+    def _refuse(self, request: Any, client_address: Any, message: str) -> None:
+        """Over a cap: a one-frame "busy" answer (plain connections), never a thread or a read."""
+        logger.warning("refused a connection from %s: %s", client_address[0], message)
         if not isinstance(request, ssl.SSLSocket):
             with contextlib.suppress(OSError, ProtocolError):
-                message = (f"busy: the agent already serves its maximum of {self.state.settings.max_connections} "
-                           f"connections; try again later")
                 send_plain(request, {"ok": False, "version": VERSION, "error": message}, Deadline(0.2, "reply"))
         self.shutdown_request(request)
 

@@ -35,6 +35,8 @@ def register(sub: Any) -> None:
     serve.add_argument("--tls-key", help="PEM private key of --tls-cert")
     serve.add_argument("--max-payload-bytes", type=int, default=256 * 2**20, help="per-request payload limit")
     serve.add_argument("--max-connections", type=int, default=8, help="concurrent connections (more are refused)")
+    serve.add_argument("--max-pending-per-address", type=int, default=2,
+                       help="connections one address may have waiting to authenticate (more are refused)")
     serve.add_argument("--handshake-deadline-s", type=float, default=10.0,
                        help="seconds from connect to the first authenticated request")
     serve.add_argument("--idle-timeout-s", type=float, default=60.0, help="seconds an idle connection is kept")
@@ -72,6 +74,8 @@ def _settings(args: argparse.Namespace) -> Any:
         raise UserError("--max-payload-bytes must be at least 1024")
     if args.max_connections < 1:
         raise UserError("--max-connections must be at least 1")
+    if args.max_pending_per_address < 1:
+        raise UserError("--max-pending-per-address must be at least 1")
     for flag in ("handshake_deadline_s", "idle_timeout_s", "frame_deadline_s", "connection_deadline_s",
                  "build_timeout_s", "build_memory_gb"):
         value = getattr(args, flag)
@@ -80,7 +84,8 @@ def _settings(args: argparse.Namespace) -> Any:
     return AgentSettings(
         limits=Limits(max_payload_bytes=args.max_payload_bytes),
         design=DesignLimits(build_timeout_s=args.build_timeout_s, build_memory_gb=args.build_memory_gb),
-        max_connections=args.max_connections, handshake_deadline_s=args.handshake_deadline_s,
+        max_connections=args.max_connections, max_pending_per_address=args.max_pending_per_address,
+        handshake_deadline_s=args.handshake_deadline_s,
         idle_timeout_s=args.idle_timeout_s, frame_deadline_s=args.frame_deadline_s,
         connection_deadline_s=args.connection_deadline_s,
     )

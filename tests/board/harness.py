@@ -111,9 +111,10 @@ def recv_authenticated(sock: socket.socket) -> dict[str, Any]:
     return header
 
 
-def open_session(port: int) -> tuple[socket.socket, bytes]:
-    """A raw connection past the handshake: (socket, nonce)."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+def open_session(port: int, source: str = "127.0.0.1") -> tuple[socket.socket, bytes]:
+    """A raw connection past the handshake, not authenticated: (socket, nonce). ``source`` is the
+    peer address the agent sees (any 127.0.0.0/8 address on Linux)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30, source_address=(source, 0))
     sock.sendall(handshake_frame())
     reply = recv_plain(sock)
     assert reply["ok"], reply

@@ -48,7 +48,7 @@ def _abuse(port: int, claimed: int, pushed: int) -> None:
 
 
 def test_three_abusive_connections_buffer_no_payload(tmp_path: Path) -> None:
-    with in_process_agent(tmp_path / "bundles") as agent:
+    with in_process_agent(tmp_path / "bundles", AgentSettings(max_pending_per_address=3)) as agent:
         threads = [threading.Thread(target=_abuse, args=(agent.port, 200 * MIB, 200 * MIB)) for _ in range(3)]
         for thread in threads:
             thread.start()
@@ -150,6 +150,28 @@ def test_connections_over_the_cap_are_refused_busy(tmp_path: Path) -> None:
         held[1].close()
 
 
+def test_one_address_cannot_hold_every_slot_waiting_to_authenticate(tmp_path: Path) -> None:
+    settings = AgentSettings(max_connections=4, max_pending_per_address=2)
+    with in_process_agent(tmp_path / "bundles", settings) as agent:
+        waiting = [open_session(agent.port)[0] for _ in range(2)]  # past the challenge, never authenticating
+        third = socket.create_connection(("127.0.0.1", agent.port), timeout=30)
+        third.sendall(handshake_frame())
+        refusal = json.loads(third.recv(4096)[4:])
+        assert refusal["ok"] is False and "2 connection(s) from 127.0.0.1 are already waiting" in refusal["error"]
+        other, _ = open_session(agent.port, source="127.0.0.2")  # another peer still gets a slot
+        waiting[0].close()
+
+        def admitted() -> bool:  # an authenticated client from the first address, once one waiter left
+            try:
+                return bool(BoardClient(agent.address, TOKEN, timeout_s=30).hello()["ok"])
+            except BoardError:
+                return False
+
+        assert wait_until(admitted)
+        for sock in (waiting[1], other, third):
+            sock.close()
+
+
 def test_a_request_cannot_lift_the_payload_limit(tmp_path: Path) -> None:
     settings = AgentSettings(limits=Limits(max_payload_bytes=4096))
     with in_process_agent(tmp_path / "bundles", settings) as agent:
@@ -230,3 +252,18 @@ def test_emulation_config_keeps_design_keys_and_reports_ignored_limits() -> None
     config, ignored = emulation_config({"clock_ns": 5, "build_memory_gb": 1e6}, DesignLimits())
     assert config == {"clock_ns": 5, "model_only_max_mults": 16_384, "build_timeout_s": 900.0, "build_memory_gb": 8.0}
     assert ignored == ["build_memory_gb"]
+
+
+@pytest.mark.parametrize("flag", ["--max-connections", "--max-pending-per-address"])
+def test_board_serve_refuses_a_cap_below_one_in_one_line(tmp_path: Path, flag: str) -> None:
+    import subprocess
+    import sys
+
+    token = tmp_path / "token"
+    token.write_text(TOKEN)
+    token.chmod(0o600)
+    proc = subprocess.run([sys.executable, "-m", "accelbench.cli", "board", "serve", "--host", "127.0.0.1", "--port",
+                           "0", "--token-file", str(token), "--emulate", flag, "0"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and f"{flag} must be at least 1" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
