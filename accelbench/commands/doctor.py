@@ -53,5 +53,7 @@ def main(args: argparse.Namespace) -> int:
         console.print(table)
     env = data["environment"]
     console.print(f"CPU {env['cpu']}, {env['threads']['affinity']} cores, Python {env['python']}, "
-                  f"BLAS {env['blas'].get('name', '?')}, commit {env['git'].get('commit', '-')[:12]}")
+                  f"BLAS {env['blas'].get('name', '?')}, accelbench source "
+                  f"{env['accelbench_source'].get('commit', '-')[:12]}, project commit (here) "
+                  f"{env['git'].get('commit', '-')[:12]}")
     return 0

@@ -43,6 +43,10 @@ def environment_items(environment: Mapping[str, Any], records: Sequence[Measurem
         ("BLAS", f"{blas.get('name', '?')} {blas.get('version', '')}".strip()),
         ("project commit", f"{git.get('commit', 'unknown')}{' (uncommitted changes)' if git.get('dirty') else ''}"),
     ]
+    source = environment.get("accelbench_source") or {}
+    if source.get("commit"):
+        dirty = " (uncommitted changes)" if source.get("dirty") else ""
+        items.append(("accelbench source", f"{source['commit']}{dirty}"))
     items += [(f"device: {backend}", text) for backend, text in devices(records)]
     if threads.get("env"):
         items.append(("thread settings", ", ".join(f"{k}={v}" for k, v in sorted(threads["env"].items()))))

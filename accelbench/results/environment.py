@@ -41,7 +41,8 @@ def package_versions() -> dict[str, str]:
 
 
 def git_commit(directory: Path | None = None) -> dict[str, Any]:
-    """The project checkout's commit and whether the tree is dirty (empty outside a checkout)."""
+    """The commit of the checkout at ``directory`` (default: accelbench's own source, when it runs
+    from a checkout) and whether its tree is dirty; empty outside a checkout."""
     root = directory or Path(__file__).resolve().parents[2]
     if not (root / ".git").exists():
         return {}
@@ -56,6 +57,17 @@ def git_commit(directory: Path | None = None) -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         return {}
     return {"commit": commit, "dirty": bool(dirty)}
+
+
+def project_git(cwd: Path) -> dict[str, Any]:
+    """The commit, dirty flag and branch of the project under test: the repository holding the
+    working directory (as the run's origin), not accelbench's checkout; empty outside a repository."""
+    from accelbench.results.origin import git_origin
+
+    origin = git_origin(cwd)
+    if not origin:
+        return {}
+    return {"commit": origin["commit_id"], "dirty": origin["dirty"], "branch": origin["branch"]}
 
 
 def blas_info() -> dict[str, Any]:
@@ -87,7 +99,8 @@ def capture() -> dict[str, Any]:
         "python": sys.version.split()[0],
         "cpu": cpu_model(),
         "packages": package_versions(),
-        "git": git_commit(),
+        "git": project_git(Path.cwd()),
+        "accelbench_source": git_commit(),
         "blas": blas_info(),
         "threads": threads(),
     }
