@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 from typing import Any
@@ -31,9 +32,16 @@ LABELS = {"latency_cycles_worst": "latency", "interval": "II", "dsp": "DSP", "lu
           "bram18k": "BRAM18K"}
 
 
+def _toml_key(key: str) -> str:
+    """A bare TOML key when it reads as a name, else quoted ("-1", "7-series")."""
+    return key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else json.dumps(key)
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items()) + " }"
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{_toml_key(key)} = {_toml_value(item)}" for key, item in value.items()) + " }"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     return json.dumps(value)

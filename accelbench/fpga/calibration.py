@@ -69,11 +69,13 @@ def _number(text: str) -> float | None:
 
 @cache
 def part_for(name: str) -> Part:
-    """The catalog part, or a stand-in of its DSP family (only the DSP kind matters to the fit)."""
+    """The catalog part, or a stand-in of its DSP family under the row's own name (the model reads the
+    DSP kind and the family from the stand-in, the speed grade from the name)."""
     try:
         return get_part(name)
     except UserError:
-        return get_part("xc7z020clg400-1" if name.startswith(("xc7", "xa7")) else "xczu9eg-ffvb1156-2-e")
+        stand_in = get_part("xc7z020clg400-1" if name.startswith(("xc7", "xa7")) else "xczu9eg-ffvb1156-2-e")
+        return dataclasses.replace(stand_in, name=name)
 
 
 def _options(text: str) -> dict[str, Any]:
@@ -239,6 +241,56 @@ def _linear_error(terms: list[tuple[float, tuple[float, ...], float]], values: t
                          for zero, slopes, reported in terms)
 
 
+#: Candidate delay scales of a speed grade or family (relative to -2 UltraScale+): a slower grade or
+#: family is never faster than the reference (1.00 ... 2.00), -3 never slower (0.50 ... 1.00).
+SLOWER_SCALES = tuple(round(1.0 + i / 100, 2) for i in range(101))
+FASTER_SCALES = tuple(round(0.5 + i / 100, 2) for i in range(51))
+#: A grade's (family's) delay scale is fitted only from at least this many fit rows on its parts.
+MIN_SCALE_ROWS = 2
+
+
+def _fit_delay_scales(tool: str, designs: list[dict[str, str]], overrides: dict[str, Any]) -> dict[str, Any]:
+    """The speed-grade and 7-series delay scales of ``tool`` from ``designs`` (fit rows only).
+
+    Per entry of the structural (datasheet) tables, the rows on parts it applies to (the grade the
+    profile resolves the part's name to; 7-series parts); with at least :data:`MIN_SCALE_ROWS` of
+    them with a published latency, the candidate with the smallest median relative latency error
+    on those rows, ties to the datasheet prior; else the prior. Grades first, then the family.
+    """
+    from accelbench.fpga.profiles import REFERENCE_GRADE, SERIES7, grade_key
+
+    start = structural(tool)
+    grades = {str(k): float(v) for k, v in start.get("speed_grade_delay_scale", {}).items()}
+    families = {str(k): float(v) for k, v in start.get("family_delay_scale", {}).items()}
+    rows_used: dict[str, int] = {}
+    timed = [r for r in designs if _number(r["latency_cycles_worst"])]
+
+    def current() -> dict[str, Any]:
+        return {**overrides, "speed_grade_delay_scale": dict(grades), "family_delay_scale": dict(families)}
+
+    def fit_one(table: dict[str, float], key: str, rows: list[dict[str, str]]) -> None:
+        if len(rows) < MIN_SCALE_ROWS:
+            return
+        prior = table[key]
+
+        def err(value: float) -> float:
+            trial = {**current(), "speed_grade_delay_scale" if table is grades else "family_delay_scale":
+                     {**table, key: value}}
+            return _median_error((point_result(r, trial).modeled["latency_cycles_worst"],
+                                  _number(r["latency_cycles_worst"]) or 0.0) for r in rows)
+
+        candidates = FASTER_SCALES if key.startswith("-3") else SLOWER_SCALES
+        table[key] = min(candidates, key=lambda v: (err(v), abs(v - prior)))
+        rows_used[key] = len(rows)
+
+    for key in sorted(grades):
+        if key != REFERENCE_GRADE:
+            fit_one(grades, key, [r for r in timed if grade_key(part_for(r["part"]).speed_grade, grades) == key])
+    if SERIES7 in families:
+        fit_one(families, SERIES7, [r for r in timed if part_for(r["part"]).series7])
+    return {"speed_grade_delay_scale": grades, "family_delay_scale": families, "delay_scale_rows": rows_used}
+
+
 #: Nominal two-sided coverage of the error bands (5 % of out-of-source ratios may fall on each side).
 BAND_COVERAGE = 0.90
 
@@ -300,6 +352,9 @@ def fit_constants(tool: str, exclude_source: str = "") -> dict[str, Any]:
     overrides: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
                                  for key, value in fitted.items()}
     if designs:
+        scales = _fit_delay_scales(tool, designs, overrides)
+        fitted.update(scales)
+        overrides.update(scales)
         def lat_err(extra: int) -> float:
             return _median_error((point_result(r, {**overrides, "extra_dense_cycles": extra}).modeled[
                 "latency_cycles_worst"], _number(r["latency_cycles_worst"]) or 0.0) for r in designs)

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, replace
 from accelbench.fpga.layers import CONV_KINDS, LayerSpec
 from accelbench.fpga.multipliers import Mapping, classify
 from accelbench.fpga.parts import Part
-from accelbench.fpga.profiles import Profile, get_profile
+from accelbench.fpga.profiles import DelayScale, Profile, get_profile
 
 #: Bits in one BRAM18K.
 BRAM18K_BITS = 18432
@@ -83,6 +83,8 @@ class DesignEstimate:
     ranges: dict[str, tuple[float, float]]
     profile: Profile
     latency_floor_cycles: int = 0
+    #: The part's speed grade and how it scaled the operator delays (None: unscaled, tests only).
+    delay: DelayScale | None = None
 
     @property
     def latency_ns(self) -> float:
@@ -129,18 +131,20 @@ def tree_levels(n_terms: int) -> int:
     return math.ceil(math.log2(n_terms)) if n_terms > 1 else 0
 
 
-def arithmetic_cycles(n_terms: int, clock_ns: float, profile: Profile, multiply: bool = True) -> int:
+def arithmetic_cycles(n_terms: int, clock_ns: float, profile: Profile, multiply: bool = True,
+                      scale: float = 1.0) -> int:
     """Registers a multiply + adder tree over ``n_terms`` needs at ``clock_ns`` (0 = combinational).
 
-    The tool schedules against the period minus its default clock uncertainty (profile).
+    The tool schedules against the period minus its default clock uncertainty (profile); ``scale``
+    multiplies every operator delay (the part's speed grade, :meth:`Profile.delay_scale`).
     """
-    delay = (profile.mult_ns if multiply else 0.0) + profile.add_ns * tree_levels(n_terms)
+    delay = ((profile.mult_ns if multiply else 0.0) + profile.add_ns * tree_levels(n_terms)) * scale
     return math.floor(delay / profile.effective_period_ns(clock_ns))
 
 
-def tree_floor_cycles(n_terms: int, clock_ns: float, profile: Profile) -> int:
+def tree_floor_cycles(n_terms: int, clock_ns: float, profile: Profile, scale: float = 1.0) -> int:
     """The adder tree alone at the full clock period: no schedule can be shallower (cycles)."""
-    return math.floor(profile.add_ns * tree_levels(n_terms) / clock_ns)
+    return math.floor(profile.add_ns * tree_levels(n_terms) * scale / clock_ns)
 
 
 def bram18k_for(depth: int, width_bits: int) -> int:
@@ -225,48 +229,52 @@ def _arith(layer: LayerSpec, part: Part, profile: Profile, csd_max: int, full_fr
     return _Arith(multipliers * per, multipliers * (profile.lut_per_mult + mux + lut_mult), multipliers, None)
 
 
-def _arithmetic_stages(layer: LayerSpec, clock_ns: float, profile: Profile) -> int:
+def _arithmetic_stages(layer: LayerSpec, clock_ns: float, profile: Profile, scale: float = 1.0) -> int:
     """Pipeline stages of the layer's multiply-accumulate datapath (registers behind each multiplier)."""
     if layer.kind in ("dense", *CONV_KINDS):
         resource = profile.resource_extra_cycles if layer.strategy == "resource" else 0
-        return layer.reuse_factor - 1 + arithmetic_cycles(layer.n_in, clock_ns, profile) + resource
+        return layer.reuse_factor - 1 + arithmetic_cycles(layer.n_in, clock_ns, profile, scale=scale) + resource
     if layer.kind in ("lstm", "gru"):
-        return layer.reuse_factor - 1 + arithmetic_cycles(layer.n_in + layer.n_out, clock_ns, profile)
+        return layer.reuse_factor - 1 + arithmetic_cycles(layer.n_in + layer.n_out, clock_ns, profile, scale=scale)
     if layer.kind in ("batchnorm", "multiply"):
-        return layer.reuse_factor - 1 + arithmetic_cycles(1, clock_ns, profile)
+        return layer.reuse_factor - 1 + arithmetic_cycles(1, clock_ns, profile, scale=scale)
     return 0
 
 
-def _timing(layer: LayerSpec, clock_ns: float, profile: Profile) -> tuple[int, int, int]:
-    """(busy, depth, ii) cycles of one layer, before the io_stream hand-off stage."""
+def _timing(layer: LayerSpec, clock_ns: float, profile: Profile, scale: float = 1.0) -> tuple[int, int, int]:
+    """(busy, depth, ii) cycles of one layer, before the io_stream hand-off stage (``scale``: operator delays)."""
     rf = layer.reuse_factor
+
+    def arith(n_terms: int, multiply: bool = True) -> int:
+        return arithmetic_cycles(n_terms, clock_ns, profile, multiply, scale)
+
     stream = layer.io_type == "io_stream"
     resource = profile.resource_extra_cycles if layer.strategy == "resource" else 0
     extra = profile.extra_dense_cycles
     if layer.kind == "dense":
         busy = max(rf, layer.in_positions) if stream else rf
-        return busy, arithmetic_cycles(layer.n_in, clock_ns, profile) + resource + extra, busy
+        return busy, arith(layer.n_in) + resource + extra, busy
     if layer.kind in CONV_KINDS:
-        depth = arithmetic_cycles(layer.n_in, clock_ns, profile) + resource + extra
+        depth = arith(layer.n_in) + resource + extra
         if stream:
             busy = layer.in_positions * rf
             return busy, depth + profile.stream_conv_extra_cycles, busy + profile.stream_conv_extra_ii
         busy = math.ceil(layer.positions / layer.parallelization) * rf
         return busy, depth, busy
     if layer.kind in ("lstm", "gru"):
-        step = (rf - 1 + arithmetic_cycles(layer.n_in + layer.n_out, clock_ns, profile)
+        step = (rf - 1 + arith(layer.n_in + layer.n_out)
                 + profile.recurrent_step_cycles[layer.kind])
         return layer.timesteps * step, 1, layer.timesteps * step
     busy = layer.in_positions if stream else 1
     if layer.kind == "activation":
         if layer.activation == "softmax":
-            depth = profile.softmax_cycles + arithmetic_cycles(layer.n_out, clock_ns, profile, multiply=False)
+            depth = profile.softmax_cycles + arith(layer.n_out, multiply=False)
         else:
             depth = profile.table_cycles if layer.uses_table else 0
     elif layer.kind == "pool":
-        depth = arithmetic_cycles(layer.n_in, clock_ns, profile, multiply=False)
+        depth = arith(layer.n_in, multiply=False)
     elif layer.kind in ("batchnorm", "multiply"):
-        depth = arithmetic_cycles(1, clock_ns, profile)
+        depth = arith(1)
     else:  # add, other: an adder or wiring
         depth = 0
     return busy, depth, busy
@@ -281,7 +289,8 @@ def estimate_layer(layer: LayerSpec, part: Part, clock_ns: float = 5.0, last: bo
     profile = profile or get_profile()
     rf = layer.reuse_factor
     stream = layer.io_type == "io_stream"
-    busy, depth, ii = _timing(layer, clock_ns, profile)
+    scale = profile.delay_scale(part).scale
+    busy, depth, ii = _timing(layer, clock_ns, profile, scale)
     out_lanes = _lanes(layer)
     low_digits, high_digits = profile.csd_digits_range
     f_low, f_mid, f_high = profile.unknown_dsp_fraction
@@ -290,7 +299,7 @@ def estimate_layer(layer: LayerSpec, part: Part, clock_ns: float = 5.0, last: bo
     most = _arith(layer, part, profile, low_digits, f_high)
     dsp = point.dsp
     lut = point.lut
-    stages = _arithmetic_stages(layer, clock_ns, profile)
+    stages = _arithmetic_stages(layer, clock_ns, profile, scale)
     ff = point.multipliers * profile.ff_per_mult_stage * stages
     extra_lut = 0.0
     if depth > 0 or stream:  # a registered output
@@ -384,6 +393,7 @@ def estimate(
 ) -> DesignEstimate:
     """Totals of ``layers``: a pipeline (io_parallel) or a dataflow (io_stream), see the module docstring."""
     profile = profile or get_profile()
+    delay = profile.delay_scale(part)
     last = len(layers) - 1
     per_layer = tuple(estimate_layer(layer, part, clock_ns, last=i == last, profile=profile)
                       for i, layer in enumerate(layers))
@@ -395,7 +405,7 @@ def estimate(
     else:
         latency = sum(item.latency_cycles for item in per_layer)
     floor = sum(tree_floor_cycles(layer.n_in + (layer.n_out if layer.kind in ("lstm", "gru") else 0), clock_ns,
-                                  profile) * (layer.timesteps if layer.kind in ("lstm", "gru") else 1)
+                                  profile, delay.scale) * (layer.timesteps if layer.kind in ("lstm", "gru") else 1)
                 for layer in layers if layer.kind in MAC_KINDS)
     latency = max(latency, floor)
     ii = max((item.ii_cycles for item in per_layer), default=1)
@@ -424,7 +434,8 @@ def estimate(
     scale = (1e3 / clock_ns) / 200.0 * (profile.toggle_rate / 0.125)
     dynamic = scale * sum(totals[key] * profile.dynamic_w_at_200mhz[key] for key in totals)
     method = (
-        f"accelbench analytical model (docs/fpga-model.md), {profile.describe()}: products by constant weights "
+        f"accelbench analytical model (docs/fpga-model.md), {profile.describe()}, {delay.describe()} on "
+        f"{part.name}: products by constant weights "
         f"mapped by value (zero/shift/CSD adders/DSP), "
         f"latency = {'max busy + sum of stage depths (dataflow)' if stream else 'sum of layer latencies'}, "
         f"II = slowest layer, power = static {part.static_power_w:g} W (estimate) + dynamic at "
@@ -446,6 +457,7 @@ def estimate(
         ranges=ranges,
         profile=profile,
         latency_floor_cycles=floor,
+        delay=delay,
         **totals,
     )
 
@@ -502,6 +514,8 @@ def to_record(design: DesignEstimate) -> dict[str, object]:
         "throughput_inf_s": design.throughput_inf_s,
         "power_w": design.power_w,
         "toggle_rate": design.profile.toggle_rate,
+        "speed_grade": design.delay.grade if design.delay else None,
+        "delay_scale": design.delay.as_dict() if design.delay else None,
         "utilisation": design.utilisation,
         "hls_tool": design.profile.tool,
         "hls4ml_version": design.profile.hls4ml_version,

@@ -16,12 +16,63 @@ from functools import cache
 from typing import Any
 
 from accelbench.errors import UserError
+from accelbench.fpga.parts import Part
 from accelbench.locate import data_dir
 
 #: Figures every profile carries an error band for (multipliers of the point value: [low, high]).
 FIGURES = ("latency_cycles", "ii_cycles", "dsp", "lut", "ff", "bram18k")
 #: hls4ml versions before this one are the "legacy" generation (every wide product on a DSP).
 MODERN_HLS4ML = (0, 6)
+#: The speed grade the operator delays (mult_ns, add_ns) are written for; its delay scale is 1 by definition.
+REFERENCE_GRADE = "-2"
+#: The family key of 7-series parts in ``family_delay_scale``.
+SERIES7 = "7-series"
+
+
+def grade_key(grade: str | None, table: dict[str, float]) -> str:
+    """The entry of a speed-grade table for ``grade``: the grade as written when listed ("-2LV"), else
+    its digit ("-2L" -> "-2"), else (no grade, or an unlisted digit) the reference grade -2."""
+    if grade is None:
+        return REFERENCE_GRADE
+    return grade if grade in table else grade[:2] if grade[:2] in table else REFERENCE_GRADE
+
+
+@dataclass(frozen=True)
+class DelayScale:
+    """How a part's speed grade (and family) scales the profile's operator delays (relative to -2).
+
+    ``grade`` is the grade written in the part name (None: the name has none), ``key`` the entry of
+    the profile's ``speed_grade_delay_scale`` used ("-2LV" when listed, else the grade's digit, "-2"
+    without a grade); ``source`` says whether that value was fitted (and on how many fit rows) or is
+    the datasheet prior. ``scale`` = grade scale x family scale (7-series parts only).
+    """
+
+    grade: str | None
+    key: str
+    grade_scale: float
+    grade_source: str
+    family: str = ""
+    family_scale: float = 1.0
+    family_source: str = ""
+
+    @property
+    def scale(self) -> float:
+        return self.grade_scale * self.family_scale
+
+    def describe(self) -> str:
+        if self.grade:
+            used = f" (as {self.key})" if self.key != self.grade else ""
+            grade = f"speed grade {self.grade}{used}: {self.grade_scale:g}, {self.grade_source}"
+        else:
+            grade = f"no speed grade in the part name: the {REFERENCE_GRADE} delays (default scale 1)"
+        family = f"; {self.family}: {self.family_scale:g}, {self.family_source}" if self.family else ""
+        return f"operator delays x {self.scale:.3g} ({grade}{family})"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"speed_grade": self.grade, "grade_key": self.key, "grade_scale": self.grade_scale,
+                "grade_source": self.grade_source, "family": self.family or None,
+                "family_scale": self.family_scale, "family_source": self.family_source or None,
+                "delay_scale": round(self.scale, 4), "note": self.describe()}
 
 
 @dataclass(frozen=True)
@@ -62,6 +113,11 @@ class Profile:
     ff_scale: float
     unknown_dsp_fraction: tuple[float, float, float]
     error: dict[str, tuple[float, float]]
+    #: Operator-delay scale per speed grade ("-1", "-3", "-2LV", ...; "-2" = 1) and per family ("7-series").
+    speed_grade_delay_scale: dict[str, float] = field(default_factory=lambda: {REFERENCE_GRADE: 1.0})
+    family_delay_scale: dict[str, float] = field(default_factory=dict)
+    #: Fit rows each fitted scale rests on (keys "-1", "7-series", ...); absent: the datasheet prior.
+    delay_scale_rows: dict[str, int] = field(default_factory=dict)
     #: How many out-of-source ratios each error band rests on (benchmarks/fpga_model_fit.py).
     error_ratios: dict[str, int] = field(default_factory=dict, compare=False)
     fitted_on: tuple[str, ...] = ()
@@ -71,6 +127,24 @@ class Profile:
     def effective_period_ns(self, clock_ns: float) -> float:
         """The period left for logic once the tool's default clock uncertainty is taken off (ns)."""
         return clock_ns * (1.0 - self.clock_uncertainty)
+
+    def delay_scale(self, part: Part) -> DelayScale:
+        """The operator-delay scale of ``part``: its speed grade's entry (the grade as written when
+        listed, e.g. "-2LV", else its digit: "-2L" is a -2; a name without a grade: -2, said so)
+        times the 7-series family factor for 7-series parts."""
+        grade = part.speed_grade
+        table = self.speed_grade_delay_scale
+        key = grade_key(grade, table)
+        family = SERIES7 if part.series7 and SERIES7 in self.family_delay_scale else ""
+        return DelayScale(grade, key, table.get(key, 1.0), self._scale_source(key),
+                          family, self.family_delay_scale.get(family, 1.0) if family else 1.0,
+                          self._scale_source(family) if family else "")
+
+    def _scale_source(self, key: str) -> str:
+        if key == REFERENCE_GRADE:
+            return "reference grade"
+        rows = self.delay_scale_rows.get(key, 0)
+        return f"fitted on {rows} fit rows of {self.tool}" if rows else "datasheet prior, no fit rows"
 
     def describe(self) -> str:
         fit = f"fitted on {len(self.fitted_on)} published rows" if self.fitted_on else "no fitted rows"
@@ -196,7 +270,12 @@ def get_profile(tool: str | None = None, hls4ml_version: str | None = None) -> P
         extra_dense_cycles=int(values["extra_dense_cycles"]), lut_scale=float(values["lut_scale"]),
         ff_scale=float(values["ff_scale"]),
         unknown_dsp_fraction=tuple(float(v) for v in values["unknown_dsp_fraction"]),  # type: ignore[arg-type]
-        error=error, error_ratios=error_ratios, fitted_on=tuple(values.get("fitted_on", ())), inherited_from=inherited,
+        error=error, error_ratios=error_ratios,
+        speed_grade_delay_scale={str(k): float(v) for k, v in values.get("speed_grade_delay_scale", {}).items()}
+        | {REFERENCE_GRADE: 1.0},
+        family_delay_scale={str(k): float(v) for k, v in values.get("family_delay_scale", {}).items()},
+        delay_scale_rows={str(k): int(v) for k, v in values.get("delay_scale_rows", {}).items()},
+        fitted_on=tuple(values.get("fitted_on", ())), inherited_from=inherited,
         source=f"hls/profiles/{name}.toml",
     )
 

@@ -24,7 +24,7 @@ HELD_OUT_BOUNDS = {
     ("vivado-hls-2020.1", "latency_cycles_worst"): 0.25,
     ("vivado-hls-2020.1", "interval"): 0.25,
     ("vivado-hls-2020.1", "dsp"): 0.30,
-    ("vivado-hls-2019.2", "latency_cycles_worst"): 0.45,
+    ("vivado-hls-2019.2", "latency_cycles_worst"): 0.25,
     ("vivado-hls-2019.2", "interval"): 0.25,
     ("vivado-hls-2019.2", "dsp"): 0.35,
 }
