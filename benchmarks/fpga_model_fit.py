@@ -4,8 +4,10 @@ Fits each profile's ``[fitted]`` constants (hls/profiles/<tool>.toml) from the `
 hls/calibration/published.csv and hls/calibration/layers.csv only (roles come from the rule in each
 file's header: whole sources held out) and each figure's error band from leave-one-source-out
 refits on those fit rows (accelbench.fpga.calibration.fit_profile: the band is the conformal
-5 %/95 % order statistic of out-of-source published / modeled ratios, with their count), then prints, per tool profile and per figure (latency
-cycles, II, DSP, LUT, FF, BRAM18K), the median and worst relative error on ``fit`` and
+5 %/95 % order statistic of out-of-source published / modeled ratios, with their count; a side
+resting on fewer than 19 own ratios is widened to the band of the ratios pooled over every fitted
+profile, with the pooled count and the widened sides written too), then prints, per tool profile
+and per figure (latency cycles, II, DSP, LUT, FF, BRAM18K), the median and worst relative error on ``fit`` and
 ``held-out`` rows separately and how often the published value lies inside the modeled range; and
 the per-layer DSP error of the weight-aware multiplier mapping on real projects.
 
@@ -60,7 +62,9 @@ def write_fitted(tool: str, fitted: dict[str, Any]) -> None:
     current.update({key: _toml_value(value) for key, value in fitted.items() if key != "fitted_on"})
     lines = [f"{key} = {value}" for key, value in current.items() if key != "fitted_on"]
     lines.append("fitted_on = [\n" + "".join(f"  {json.dumps(i)},\n" for i in fitted["fitted_on"]) + "]")
-    path.write_text(head + "\n[fitted]\n# written by benchmarks/fpga_model_fit.py --write from `fit` rows only\n"
+    path.write_text(head + "\n[fitted]\n# written by benchmarks/fpga_model_fit.py --write from `fit` rows only; error bands:\n"
+                    "# leave-one-source-out conformal 5 %/95 %, widened to the pooled band below 19 own ratios\n"
+                    "# (error_ratios own, error_pooled_ratios pooled, error_widened sides; docs/fpga-model.md)\n"
                     + "\n".join(lines) + "\n")
 
 

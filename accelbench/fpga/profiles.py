@@ -120,6 +120,10 @@ class Profile:
     delay_scale_rows: dict[str, int] = field(default_factory=dict)
     #: How many out-of-source ratios each error band rests on (benchmarks/fpga_model_fit.py).
     error_ratios: dict[str, int] = field(default_factory=dict, compare=False)
+    #: How many ratios pooled over every fitted profile each band was checked against (a band with
+    #: fewer than 19 own ratios is widened to the pooled band), and which sides the pool widened.
+    error_pooled_ratios: dict[str, int] = field(default_factory=dict, compare=False)
+    error_widened: dict[str, str] = field(default_factory=dict, compare=False)
     fitted_on: tuple[str, ...] = ()
     inherited_from: str = ""
     source: str = field(default="", compare=False)
@@ -242,6 +246,8 @@ def get_profile(tool: str | None = None, hls4ml_version: str | None = None) -> P
     if generation == "legacy":
         values = {**values, **values.get("generation", {}).get("legacy", {})}
     error_ratios = {fig: int(n) for fig, n in values.get("error_ratios", {}).items()}
+    error_pooled_ratios = {fig: int(n) for fig, n in values.get("error_pooled_ratios", {}).items()}
+    error_widened = {fig: str(side) for fig, side in values.get("error_widened", {}).items()}
     error = {fig: (float(band[0]), float(band[1])) for fig, band in values["error"].items()}
     missing = [fig for fig in FIGURES if fig not in error]
     if missing:
@@ -271,6 +277,7 @@ def get_profile(tool: str | None = None, hls4ml_version: str | None = None) -> P
         ff_scale=float(values["ff_scale"]),
         unknown_dsp_fraction=tuple(float(v) for v in values["unknown_dsp_fraction"]),  # type: ignore[arg-type]
         error=error, error_ratios=error_ratios,
+        error_pooled_ratios=error_pooled_ratios, error_widened=error_widened,
         speed_grade_delay_scale={str(k): float(v) for k, v in values.get("speed_grade_delay_scale", {}).items()}
         | {REFERENCE_GRADE: 1.0},
         family_delay_scale={str(k): float(v) for k, v in values.get("family_delay_scale", {}).items()},

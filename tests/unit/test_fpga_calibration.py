@@ -29,15 +29,15 @@ HELD_OUT_BOUNDS = {
     ("vivado-hls-2019.2", "dsp"): 0.35,
 }
 #: Held-out share of rows whose published value lies inside the modeled range, per (profile, figure),
-#: as stated in docs/fpga-model.md: today's values as floors (the issue's goal, 80 % for DSP and LUT,
-#: is met only where the floor says so).
+#: as stated in docs/fpga-model.md: today's values as floors, with the bands widened to the pooled
+#: band (the issue's goal, 80 % for DSP and LUT, is met only where the floor says so).
 HELD_OUT_COVERAGE = {
     ("vitis-hls-2024.1", "dsp"): 0.66,
     ("vitis-hls-2024.1", "lut"): 1.0,
-    ("vivado-hls-2020.1", "dsp"): 0.77,
+    ("vivado-hls-2020.1", "dsp"): 1.0,
     ("vivado-hls-2020.1", "lut"): 0.44,
-    ("vivado-hls-2019.2", "dsp"): 0.44,
-    ("vivado-hls-2019.2", "lut"): 0.77,
+    ("vivado-hls-2019.2", "dsp"): 0.66,
+    ("vivado-hls-2019.2", "lut"): 0.88,
 }
 
 
@@ -104,6 +104,63 @@ def test_error_bands_are_the_order_statistics_of_out_of_source_ratios() -> None:
         profile = get_profile(tool, "1.0")
         assert {f: list(b) for f, b in profile.error.items()} == cal.fit_profile(tool)["error"], tool
         assert profile.error_ratios == cal.fit_profile(tool)["error_ratios"], tool
+        assert profile.error_pooled_ratios == cal.fit_profile(tool)["error_pooled_ratios"], tool
+        assert profile.error_widened == cal.fit_profile(tool)["error_widened"], tool
+
+
+def test_the_conformal_rank_needs_19_ratios_for_an_interior_order_statistic_at_90_percent() -> None:
+    assert cal.BAND_COVERAGE == 0.90 and cal.MIN_OWN_RATIOS == 19
+    assert cal._rank(18) == 19 and cal._rank(19) == 19 and cal._rank(39) == 38
+
+
+def _spread(n: int, low: float, high: float) -> list[float]:
+    return [low + (high - low) * i / (n - 1) for i in range(n)]
+
+
+def test_a_thin_tool_band_is_at_least_as_wide_as_the_pooled_band_on_each_side() -> None:
+    pooled = (_spread(40, 0.3, 1.0), _spread(40, 1.0, 4.0))
+    pooled_low = cal._order_statistic(pooled[0], upper=False)
+    pooled_high = cal._order_statistic(pooled[1], upper=True)
+    for n in (1, 4, 8, 18):
+        # own ratios narrower than the pool on both sides: widened to the pool on both
+        band = cal.error_band((_spread(n, 0.9, 0.95), _spread(n, 1.1, 1.2)) if n > 1 else ([0.9], [1.2]), pooled)
+        assert band.low <= pooled_low and band.high >= pooled_high, (n, band)
+        assert (band.own_ratios, band.pooled_ratios, band.widened) == (n, 40, "both")
+    # own ratios wider than the pool on the low side only: that side keeps its own extreme
+    band = cal.error_band(([0.1, 0.9, 0.95], [1.1, 1.2, 1.3]), pooled)
+    assert band.low == 0.1 and band.high >= pooled_high and band.widened == "high"
+    # never narrower than [1, 1], and no own ratio at all still gets the pooled band
+    assert cal.error_band(([], []), pooled).widened == "both"
+    band = cal.error_band(([1.2], [0.8]), ([1.1] * 20, [0.9] * 20))
+    assert (band.low, band.high, band.widened) == (1.0, 1.0, "no")
+
+
+def test_a_tool_with_19_or_more_own_ratios_keeps_its_own_band() -> None:
+    pooled = (_spread(40, 0.1, 1.0), _spread(40, 1.0, 9.0))
+    own = (_spread(19, 0.8, 1.0), _spread(19, 1.0, 1.25))
+    band = cal.error_band(own, pooled)
+    assert (band.low, band.high) == (0.8, 1.25) and band.widened == "no"
+    assert (band.own_ratios, band.pooled_ratios) == (19, 40)
+    own = (_spread(60, 0.8, 1.0), _spread(60, 1.0, 1.25))
+    band = cal.error_band(own, pooled)  # an interior order statistic, inside its own extremes
+    assert 0.8 < band.low < 1.0 < band.high < 1.25 and band.widened == "no"
+
+
+def test_the_recorded_counts_are_the_own_and_pooled_ratio_counts() -> None:
+    pooled = cal.pooled_ratios()
+    for tool in cal.FITTED_PROFILES:
+        fitted = cal.fit_profile(tool)
+        for figure, (lows, highs) in cal.out_of_source_ratios(tool).items():
+            own_n = max(len(lows), len(highs))
+            pooled_n = max(len(pooled[figure][0]), len(pooled[figure][1]))
+            assert pooled_n == sum(max(map(len, cal.out_of_source_ratios(t)[figure])) for t in cal.FITTED_PROFILES)
+            assert (fitted["error_ratios"][figure], fitted["error_pooled_ratios"][figure]) == (own_n, pooled_n)
+            low, high = fitted["error"][figure]
+            if own_n < cal.MIN_OWN_RATIOS:
+                assert low <= cal._order_statistic(pooled[figure][0], upper=False), (tool, figure)
+                assert high >= cal._order_statistic(pooled[figure][1], upper=True), (tool, figure)
+            else:
+                assert fitted["error_widened"][figure] == "no", (tool, figure)
 
 
 def test_the_fit_script_prints_fit_and_held_out_errors_per_profile(capsys: pytest.CaptureFixture[str]) -> None:
