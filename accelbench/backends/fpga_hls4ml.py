@@ -116,12 +116,13 @@ def _prepare(backend: Hls4mlBackend, workload: Workload, config: Mapping[str, An
         notes.append(f"{where}: no Vitis/Vivado synthesis ran, FPGA figures are modeled")
 
     def call(arrays: list[np.ndarray], batch: int, host: tuple[np.ndarray, ...]) -> tuple[np.ndarray, int]:
+        assert design.csim is not None  # functional: the library is loaded
+        predict = design.csim.predict
         if steps > 1:
             from accelbench.fpga.lowering import sequence_call
 
-            predict = design.hls_model.predict
             return sequence_call(lambda xs: predict(xs if len(xs) > 1 else xs[0]), workload, host), batch  # type: ignore[arg-type]
-        return np.asarray(design.hls_model.predict(arrays if len(arrays) > 1 else arrays[0])), batch
+        return np.asarray(predict(arrays if len(arrays) > 1 else arrays[0])), batch
 
     return Prepared(workload, config, handle={"design": design, "model": model},
                     rtol=tolerance.rtol if tolerance else None, figures={"fpga": figures},

@@ -1,15 +1,21 @@
 """The hls4ml build cache (hls4ml has none): compiled C-simulation libraries keyed by design.
 
-The key covers everything that changes the compiled library: the lowered module's structure and
-weights, the FPGA configuration, the lowering version, hls4ml's version and the g++ version.
+The key covers everything that changes the design: the lowered module's structure and weights, the
+FPGA configuration, the lowering version, hls4ml's version and the g++ version (board bundles share
+it). How the C simulation is compiled is recorded in the manifest instead
+(:data:`~accelbench.fpga.compile_worker.BUILD_RECIPE`): an entry compiled another way is rebuilt.
 Entries live in ``$ACCELBENCH_CACHE_DIR`` (default ``~/.cache/accelbench/hls4ml``); a lock file
 serialises concurrent builds of the same design.
 
 A cache entry's ``manifest.json`` names the compiled shared object, which is loaded into this
-process: :func:`seal_manifest` records the library's SHA-256 right after it is built, and
-:func:`cached_manifest` accepts an entry only when the library lies inside the entry's directory
-and still has that hash. Anything else (a replaced or truncated library, a manifest naming a file
-elsewhere, an entry from before hashes were recorded) is treated as a miss: the design is rebuilt.
+process, and carries what ``prepare`` needs instead of converting again (the layers, the library's
+entry point and input/output sizes: :mod:`accelbench.fpga.compile_worker`). :func:`seal_manifest`
+records the library's SHA-256 right after it is built, and :func:`cached_manifest` accepts an entry
+only when the library lies inside the entry's directory and still has that hash; the build uses it
+only when the manifest also has the current format (:func:`current`). Anything else (a replaced or
+truncated library, a manifest naming a file elsewhere, an entry from before hashes or layers were
+recorded) is treated as a miss: the design is rebuilt. A design the worker found model-only after
+converting (relu6 in io_stream) has a manifest with its layers and reason and no library.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from accelbench.fpga.compile_worker import BUILD_RECIPE, FALLBACK_RECIPE, MANIFEST_FORMAT
 from accelbench.fpga.config import FpgaConfig
 from accelbench.fpga.lowering import LOWERING_VERSION
 
@@ -57,23 +64,29 @@ def library_sha256(path: Path) -> str:
 
 
 def seal_manifest(directory: Path) -> dict[str, Any]:
-    """Add the built library's SHA-256 to ``directory/manifest.json``; returns the manifest."""
+    """Add the built library's SHA-256 to ``directory/manifest.json`` (none for a model-only design);
+    returns the manifest."""
     path = directory / MANIFEST
     manifest = dict(json.loads(path.read_text()))
+    if manifest.get("model_only"):
+        return manifest
     manifest["sha256"] = library_sha256(Path(manifest["library"]))
     path.write_text(json.dumps(manifest))
     return manifest
 
 
 def cached_manifest(directory: Path) -> dict[str, Any] | None:
-    """The manifest of a usable cache entry in ``directory``, else None (a miss: rebuild).
+    """The manifest of an intact cache entry in ``directory``, else None (a miss: rebuild).
 
-    Usable: the manifest parses, names a library inside ``directory`` that exists, and the
-    library's SHA-256 equals the one recorded when it was built.
+    Intact: the manifest parses and names a library inside ``directory`` that exists and whose
+    SHA-256 equals the one recorded when it was built, or it is a :func:`current` manifest of a
+    design found model-only (no library). A build also needs the manifest :func:`current`.
     """
     path = directory / MANIFEST
     try:
         manifest = json.loads(path.read_text())
+        if current(manifest) and manifest.get("model_only"):
+            return dict(manifest)
         library = Path(manifest["library"]).resolve()
         recorded = str(manifest["sha256"])
     except (OSError, ValueError, KeyError, TypeError):
@@ -83,6 +96,18 @@ def cached_manifest(directory: Path) -> dict[str, Any] | None:
     if library_sha256(library) != recorded:
         return None
     return dict(manifest)
+
+
+def current(manifest: Any) -> bool:
+    """Whether ``manifest`` has this version's format (:data:`MANIFEST_FORMAT`: layers, entry point,
+    input/output sizes) and its library was compiled the way this version compiles (or the design
+    is model-only). An older entry lacks what ``prepare`` reads instead of converting, or was
+    compiled with other flags: it is rebuilt."""
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        return False
+    if not isinstance(manifest.get("layers"), list):
+        return False
+    return bool(manifest.get("model_only")) or manifest.get("recipe") in (BUILD_RECIPE, FALLBACK_RECIPE)
 
 
 _NOT_IN_BUILD = frozenset(("build_timeout_s", "build_memory_gb", "rtol", "hls_tool", "hls4ml_version",

@@ -6,8 +6,18 @@ Runs under the parent's timeout and an address-space limit (set before exec), so
 blow-up kills this process, not the benchmark. SPEC is a JSON file: the workload (kind, params,
 name), the FPGA configuration and the output directory. Stages: ``onnx`` exports the module and
 cleans it with qonnx (networks with depthwise convolutions), writing ``onnx/clean.onnx``;
-``compile`` (default) converts and compiles, writing ``manifest.json`` next to the project with
-the compiled library's path.
+``compile`` (default) converts, writes the hls4ml project and compiles its C simulation, writing
+``manifest.json`` next to the project: the compiled library, how it was compiled, and everything
+``prepare`` needs so that it never converts again (the layers for the analytical model, the
+library's entry point and the sizes of its inputs and outputs; see :data:`MANIFEST_FORMAT`).
+
+The C simulation is compiled as hls4ml's generated ``build_lib.sh`` does (same compiler, the same
+language-standard and ``-fno-gnu-unique`` probes, include path and ``WEIGHTS_DIR``), except that
+the firmware and the Python bridge are one translation unit (the ap_fixed and nnet headers are
+parsed once, not twice) at :data:`CXX_OPT` instead of ``-O3``. The C simulation is integer
+arithmetic in ``ap_fixed``: outputs were checked bit-identical to ``build_lib.sh``'s library on
+several designs (``tests/fpga/test_compile_recipe.py``). If hls4ml ever generates a
+``build_lib.sh`` other than the one this mirrors, the worker runs that script instead and says so.
 """
 
 from __future__ import annotations
@@ -15,35 +25,163 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
+
+#: Optimisation level of the C-simulation compile (hls4ml's build_lib.sh uses -O3).
+CXX_OPT = "-O1"
+#: How the C simulation is compiled, recorded in the manifest: a cache entry compiled another way is rebuilt.
+BUILD_RECIPE = f"one translation unit (firmware + bridge), g++ {CXX_OPT}"
+#: The recipe when hls4ml's build_lib.sh is not the one this module mirrors: the script itself ran.
+FALLBACK_RECIPE = "hls4ml build_lib.sh (not the script accelbench mirrors)"
+#: Version of manifest.json: entries written with another (or none) are rebuilt, never misread.
+MANIFEST_FORMAT = 2
+#: The generated file that includes the firmware and the bridge (one translation unit).
+UNITY_SOURCE = "accelbench_csim.cpp"
+
+#: The compile lines of hls4ml 1.3's build_lib.sh that :func:`compile_project` reproduces.
+_EXPECTED_SCRIPT = (
+    'CFLAGS="-O3 -fPIC"',
+    '-c firmware/${PROJECT}.cpp -o ${PROJECT}.o',
+    '-c ${PROJECT}_bridge.cpp -o ${PROJECT}_bridge.o',
+    '-shared ${PROJECT}.o ${PROJECT}_bridge.o -o firmware/${PROJECT}-${LIB_STAMP}.so',
+)
 
 
-def main(spec_path: str, stage: str = "compile") -> int:
+def _accepts(flag: str) -> bool:
+    """Whether g++ accepts ``flag`` (build_lib.sh's probe: an empty C++ file with -Werror)."""
+    probe = subprocess.run(["g++", "-Werror", "-fsyntax-only", flag, "-xc++", "-", "-o", "/dev/null"],
+                           input="", capture_output=True, text=True, check=False)
+    return probe.returncode == 0
+
+
+def cxx_flags() -> list[str]:
+    """The compile flags: build_lib.sh's (``-fPIC``, the newest of c++23/c++11 g++ accepts,
+    ``-fno-gnu-unique`` when accepted) with :data:`CXX_OPT` in place of ``-O3``."""
+    flags = [CXX_OPT, "-fPIC", "-std=c++23" if _accepts("-std=c++23") else "-std=c++11"]
+    if _accepts("-fno-gnu-unique"):
+        flags.append("-fno-gnu-unique")
+    return flags
+
+
+def compile_project(project: Path, name: str, stamp: str) -> dict[str, Any]:
+    """Compile hls4ml's written project into ``firmware/<name>-<stamp>.so``; how it was compiled.
+
+    One g++ on a generated file that includes ``firmware/<name>.cpp`` and ``<name>_bridge.cpp``
+    (the two sources build_lib.sh compiles separately and links). Raises RuntimeError with
+    g++'s last lines on failure.
+    """
+    library = project / "firmware" / f"{name}-{stamp}.so"
+    script = (project / "build_lib.sh").read_text()
+    if not all(line in script for line in _EXPECTED_SCRIPT):  # not the script this mirrors: run it
+        done = subprocess.run(["bash", "./build_lib.sh"], cwd=project, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"build_lib.sh failed: {_tail(done.stdout + done.stderr)}")
+        return {"recipe": FALLBACK_RECIPE, "cxxflags": []}
+    (project / UNITY_SOURCE).write_text(
+        "// accelbench: hls4ml's firmware and bridge as one translation unit (see compile_worker.py)\n"
+        f'#include "firmware/{name}.cpp"\n#include "{name}_bridge.cpp"\n')
+    flags = cxx_flags()
+    weights_dir = f'"{project.absolute()}/firmware/weights"'
+    command = ["g++", *flags, "-Ifirmware/ap_types/", f"-DWEIGHTS_DIR={weights_dir}", "-shared", UNITY_SOURCE,
+               "-o", str(library.relative_to(project))]
+    done = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"g++ failed: {_tail(done.stderr or done.stdout)}")
+    return {"recipe": BUILD_RECIPE, "cxxflags": flags}
+
+
+def _tail(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return "; ".join(lines[-3:]) or "no output"
+
+
+def _relu6_in_stream(layers: list[Any], io_type: str) -> str:
+    if io_type == "io_stream" and any(layer.activation == "relu6" for layer in layers):
+        return ("model-only: hls4ml 1.3's C++ library has relu6 for io_parallel only (no io_stream kernel); "
+                "not C-simulated, figures from the analytical model only")
+    return ""
+
+
+def build(spec: dict[str, Any]) -> dict[str, Any]:
+    """Convert, write and compile one design; its manifest (not yet sealed with the library's hash)."""
     from accelbench.fpga.config import FpgaConfig
-    from accelbench.fpga.convert import convert, onnx_model
+    from accelbench.fpga.convert import convert
+    from accelbench.fpga.layers import layers_from_hls_model
     from accelbench.fpga.lowering import lower
     from accelbench.kinds import make_workload
 
-    spec = json.loads(Path(spec_path).read_text())
     workload = make_workload(spec["kind"], spec["params"], name=spec["name"])
     cfg = FpgaConfig(**spec["config"])
     project = Path(spec["project_dir"])
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        model = convert(lower(workload), cfg, project)
+    layers = layers_from_hls_model(model)
+    manifest: dict[str, Any] = {
+        "format": MANIFEST_FORMAT,
+        "layers": [asdict(layer) for layer in layers],
+        "convert_s": time.perf_counter() - t0,
+    }
+    model_only = _relu6_in_stream(layers, cfg.io_type)
+    if model_only:  # nothing to compile: the design is modeled only
+        manifest.update(model_only=model_only, compile_s=manifest["convert_s"])
+        return manifest
+    name = str(model.config.get_project_name())
+    with contextlib.redirect_stdout(io.StringIO()):
+        model.write()  # the project, build_lib.sh last (the parent reports "g++" when it appears)
+    # Set by write(): a library name unique per build, so a rebuilt design is never the one dlopen has loaded.
+    stamp = str(model.config.get_config_value("Stamp"))
+    t1 = time.perf_counter()
+    manifest.update(compile_project(project, name, stamp))
+    manifest.update(
+        library=str(project / "firmware" / f"{name}-{stamp}.so"), stamp=stamp, top=name,
+        input_sizes=[int(v.size()) for v in model.get_input_variables()],
+        output_sizes=[int(v.size()) for v in model.get_output_variables()],
+        gxx_s=time.perf_counter() - t1, compile_s=time.perf_counter() - t0,
+    )
+    return manifest
+
+
+def main(spec_path: str, stage: str = "compile") -> int:
+    spec = json.loads(Path(spec_path).read_text())
+    project = Path(spec["project_dir"])
     if stage == "onnx":
+        from accelbench.fpga.convert import onnx_model
+        from accelbench.fpga.lowering import lower
+        from accelbench.kinds import make_workload
+
+        workload = make_workload(spec["kind"], spec["params"], name=spec["name"])
         with contextlib.redirect_stdout(io.StringIO()):
             onnx_model(lower(workload), project.parent / "onnx")
         return 0
-    log = io.StringIO()
-    t0 = time.perf_counter()
-    with contextlib.redirect_stdout(log):
-        model = convert(lower(workload), cfg, project)
-        model.compile()
-    stamp = model.config.get_config_value("Stamp")
-    library = project / "firmware" / f"{model.config.get_project_name()}-{stamp}.so"
-    manifest = {"library": str(library), "compile_s": time.perf_counter() - t0, "stamp": stamp}
-    (project.parent / "manifest.json").write_text(json.dumps(manifest))
+    manifest = build(spec)
+    part = project.parent / "manifest.json.part"
+    part.write_text(json.dumps(manifest))
+    part.replace(project.parent / "manifest.json")
     return 0
+
+
+def run_forked(spec_path: str, stage: str, log_path: str, env: dict[str, str]) -> None:
+    """A stage forked from the build server (:class:`accelbench.fpga.build._Worker`): what
+    ``python -m accelbench.fpga.compile_worker SPEC STAGE`` does, in the parent's environment, with
+    stdout and stderr in ``log_path``; a failure exits non-zero with its traceback in the log."""
+    os.environ.clear()
+    os.environ.update(env)
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    code = main(spec_path, stage)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":
