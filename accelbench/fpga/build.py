@@ -191,7 +191,9 @@ class _Worker:
             from accelbench.fpga.compile_worker import run_forked
 
             forked = context.Process(target=run_forked, args=(str(spec_path), stage, str(log_path), dict(os.environ)))
-            with contextlib.suppress(OSError, EOFError):  # the server could not start: a fresh interpreter
+            # OSError/EOFError: the server could not start; AssertionError: this process is a daemonic
+            # multiprocessing child (a Dask worker), which may not have multiprocessing children of its own.
+            with contextlib.suppress(OSError, EOFError, AssertionError):
                 forked.start()
                 self.forked = forked
                 self.pid = int(forked.pid)
@@ -234,13 +236,14 @@ class _Worker:
 
 
 def _fork_context() -> Any:
-    """The forkserver context (started with :data:`_PRELOAD` on first use), or None when disabled."""
-    if os.environ.get(FORK_ENV, "1") == "0":
+    """The forkserver context (started with :data:`_PRELOAD` on first use), or None when disabled or
+    when this process is a daemonic multiprocessing child (Dask's workers are)."""
+    import multiprocessing
+
+    if os.environ.get(FORK_ENV, "1") == "0" or multiprocessing.current_process().daemon:
         return None
     with _FORK_LOCK:
         if not _FORK_CONTEXT:
-            import multiprocessing
-
             context: Any = None
             with contextlib.suppress(ValueError):  # no forkserver on this platform
                 context = multiprocessing.get_context("forkserver")

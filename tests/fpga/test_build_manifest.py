@@ -148,12 +148,18 @@ def test_relu6_in_io_stream_is_model_only_and_its_manifest_a_cache_hit(monkeypat
     assert design.layers == relu6
 
 
-@pytest.mark.parametrize("fork", ["1", "0"])
-def test_a_failing_stage_reports_its_last_lines_whether_forked_or_not(monkeypatch: pytest.MonkeyPatch,
-                                                                       tmp_path: Path, fork: str) -> None:
-    monkeypatch.setenv(build.FORK_ENV, fork)
+@pytest.mark.parametrize("mode", ["forked", "env-off", "daemonic"])
+def test_a_failing_stage_reports_its_last_lines_forked_or_not(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                              mode: str) -> None:
+    """Forked from the build server by default; a fresh interpreter with ACCELBENCH_BUILD_FORKSERVER=0
+    or inside a daemonic multiprocessing child (a Dask worker, which may not start multiprocessing children)."""
+    import multiprocessing
+
+    monkeypatch.setenv(build.FORK_ENV, "0" if mode == "env-off" else "1")
     monkeypatch.setattr(build, "_FORK_CONTEXT", [])
+    if mode == "daemonic":
+        monkeypatch.setattr(multiprocessing.current_process(), "_config", {"daemon": True})
     worker = build._Worker(tmp_path / "no-such-spec.json", "compile", tmp_path / "worker.log")
-    assert (worker.forked is not None) == (fork == "1")
+    assert (worker.forked is not None) == (mode == "forked")
     assert worker.wait(120.0)
     assert worker.returncode != 0 and "FileNotFoundError" in worker.output_tail()
