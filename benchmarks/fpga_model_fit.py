@@ -2,7 +2,8 @@
 
 Fits each profile's ``[fitted]`` constants (hls/profiles/<tool>.toml) from the ``fit`` rows of
 hls/calibration/published.csv and hls/calibration/layers.csv only (roles come from the rule in each
-file's header: whole sources held out) and each figure's error band from leave-one-source-out
+file's header: whole sources held out) — among them the LUT-multiplier rule (``lut_mult_rule``:
+"narrower" or "both", the lower median fit-row DSP error, ties to "narrower") — and each figure's error band from leave-one-source-out
 refits on those fit rows (accelbench.fpga.calibration.fit_profile: the band is the conformal
 5 %/95 % order statistic of out-of-source published / modeled ratios, with their count; a side
 resting on fewer than 19 own ratios is widened to the band of the ratios pooled over every fitted

@@ -32,7 +32,14 @@ from accelbench.errors import UserError
 from accelbench.fpga.layers import LayerSpec, layers_from_description
 from accelbench.fpga.model import DesignEstimate, estimate, estimate_layer
 from accelbench.fpga.parts import Part, get_part
-from accelbench.fpga.profiles import Profile, generation_overrides, get_profile, structural, version_tuple
+from accelbench.fpga.profiles import (
+    LUT_MULT_RULES,
+    Profile,
+    generation_overrides,
+    get_profile,
+    structural,
+    version_tuple,
+)
 from accelbench.locate import data_dir
 
 #: CSV column -> model figure.
@@ -301,6 +308,28 @@ def source_repository(source_key: str) -> str:
     return source_key.partition(":")[0]
 
 
+def dsp_fit_error(designs: list[dict[str, str]], layers: list[dict[str, str]],
+                  constants: dict[str, Any]) -> tuple[float, int]:
+    """(median DSP error, rows) of ``constants`` (a LUT-multiplier rule with its DSP constants) on
+    fit rows: every design of ``designs`` and every layer of ``layers`` with a published DSP count
+    (zeros too: a rule that puts narrow products on DSPs must pay for it), the error
+    |modeled - published| / max(published, 1) pooled over both. The criterion of
+    :func:`fit_constants`'s rule choice, fixed before any held-out row was evaluated."""
+    overrides = _as_overrides(constants)
+    errors = [abs(model_point(r, overrides).dsp - reported) / max(reported, 1.0)
+              for r in designs if (reported := _number(r["dsp"])) is not None]
+    errors += [abs(layer_dsp(r, overrides)[0] - reported) / max(reported, 1.0)
+               for r in layers if (reported := _number(r["dsp"])) is not None]
+    return (statistics.median(errors), len(errors)) if errors else (math.inf, 0)
+
+
+def choose_lut_mult_rule(scores: dict[str, tuple[float, int]]) -> str:
+    """The rule of ``scores`` (rule -> (fit-row DSP error, rows), :func:`dsp_fit_error`) with the
+    lowest error; ties (and no fit row at all: every error infinite) go to the earlier rule of
+    :data:`~accelbench.fpga.profiles.LUT_MULT_RULES`, "narrower" (the model's rule before the choice)."""
+    return min(LUT_MULT_RULES, key=lambda rule: (scores[rule][0], LUT_MULT_RULES.index(rule)))
+
+
 @functools.cache
 def fit_constants(tool: str, exclude_source: str = "") -> dict[str, Any]:
     """The ``[fitted]`` constants of ``tool`` from its ``fit`` rows only (never held-out ones), no error band.
@@ -308,10 +337,13 @@ def fit_constants(tool: str, exclude_source: str = "") -> dict[str, Any]:
     ``exclude_source`` leaves one published source out (its ``source_key``; the layers.csv rows of
     its repository too): the leave-one-source-out refits behind the error bands.
 
-    In order: the CSD threshold and its range (per-layer DSP of real projects with their weights,
-    constant-mapped layers), the DSP fraction of products whose weights are unknown, the extra
-    pipeline stages of a dense/conv layer (latency of whole designs), the LUT terms per layer, per
-    product and per multiplexer bit (coordinate descent), the FF per multiplier stage and per layer.
+    In order: per LUT-multiplier rule (:data:`accelbench.fpga.profiles.LUT_MULT_RULES`), the DSP
+    constants below, and the rule with the lower :func:`dsp_fit_error` on the fit rows (ties: the
+    first rule, "narrower"); under it, the CSD threshold and its range (per-layer DSP of real
+    projects with their weights, constant-mapped layers) and the DSP fraction of products whose
+    weights are unknown; then the extra pipeline stages of a dense/conv layer (latency of whole
+    designs), the LUT terms per layer, per product and per multiplexer bit (coordinate descent),
+    the FF per multiplier stage and per layer.
     Cached per process: callers must not mutate the result.
     """
     from accelbench.fpga.model import constant_mapped
@@ -321,35 +353,47 @@ def fit_constants(tool: str, exclude_source: str = "") -> dict[str, Any]:
               and r["repo"] != left_out_repo]
     designs = [r for r in load_rows() if r["profile"] == tool and r["role"] == "fit"
                and r["source_key"] != exclude_source]
-    base = get_profile(tool, UNKNOWN_HLS4ML)
-    mapped = [r for r in layers if constant_mapped(layer_spec(r), base) and float(r["dsp"]) > 0]
-    fitted: dict[str, Any] = {}
-    if mapped:
-        def err(threshold: int) -> float:
-            return _median_error((layer_dsp(r, {"csd_lut_max_digits": threshold})[0], float(r["dsp"])) for r in mapped)
 
-        default = base.csd_lut_max_digits
-        fitted["csd_lut_max_digits"] = min(range(1, 6), key=lambda t: (err(t), abs(t - default)))
+    def dsp_constants(rule: str) -> dict[str, Any]:
+        """The CSD threshold, its range and the unknown-weight DSP fraction under LUT-multiplier ``rule``."""
+        base = dataclasses.replace(get_profile(tool, UNKNOWN_HLS4ML), lut_mult_rule=rule)
+        mapped = [r for r in layers if constant_mapped(layer_spec(r), base) and float(r["dsp"]) > 0]
+        fitted: dict[str, Any] = {"lut_mult_rule": rule}
+        if mapped:
+            def err(threshold: int) -> float:
+                trial = {"lut_mult_rule": rule, "csd_lut_max_digits": threshold}
+                return _median_error((layer_dsp(r, trial)[0], float(r["dsp"])) for r in mapped)
 
-        def miss(row: dict[str, str], threshold: int) -> tuple[float, int]:
-            modeled = layer_dsp(row, {"csd_lut_max_digits": threshold})[0]
-            return abs(modeled - float(row["dsp"])), abs(threshold - default)
+            default = base.csd_lut_max_digits
+            fitted["csd_lut_max_digits"] = min(range(1, 6), key=lambda t: (err(t), abs(t - default)))
 
-        best = [min(range(1, 6), key=functools.partial(miss, r)) for r in mapped]
-        fitted["csd_digits_range"] = [min(best), max(best)]
-    unknown = [r for r in designs if modern(r) and any(constant_mapped(layer, base) for layer in row_layers(r))
-               and _number(r["dsp"])]
-    if unknown:
-        grid = [i / 20 for i in range(21)]
+            def miss(row: dict[str, str], threshold: int) -> tuple[float, int]:
+                modeled = layer_dsp(row, {"lut_mult_rule": rule, "csd_lut_max_digits": threshold})[0]
+                return abs(modeled - float(row["dsp"])), abs(threshold - default)
 
-        def dsp_err(row: dict[str, str], fraction: float) -> float:
-            modeled = model_point(row, {"unknown_dsp_fraction": (fraction, fraction, fraction)}).dsp
-            reported = _number(row["dsp"]) or 1.0
-            return abs(modeled - reported) / reported
+            best = [min(range(1, 6), key=functools.partial(miss, r)) for r in mapped]
+            fitted["csd_digits_range"] = [min(best), max(best)]
+        unknown = [r for r in designs if modern(r) and any(constant_mapped(layer, base) for layer in row_layers(r))
+                   and _number(r["dsp"])]
+        if unknown:
+            grid = [i / 20 for i in range(21)]
 
-        middle = min(grid, key=lambda f: statistics.median(dsp_err(r, f) for r in unknown))
-        best_f = [min(grid, key=functools.partial(dsp_err, r)) for r in unknown]
-        fitted["unknown_dsp_fraction"] = [min(best_f), middle, max(best_f)]
+            def dsp_err(row: dict[str, str], fraction: float) -> float:
+                trial = {"lut_mult_rule": rule, "unknown_dsp_fraction": (fraction, fraction, fraction)}
+                modeled = model_point(row, trial).dsp
+                reported = _number(row["dsp"]) or 1.0
+                return abs(modeled - reported) / reported
+
+            middle = min(grid, key=lambda f: statistics.median(dsp_err(r, f) for r in unknown))
+            best_f = [min(grid, key=functools.partial(dsp_err, r)) for r in unknown]
+            fitted["unknown_dsp_fraction"] = [min(best_f), middle, max(best_f)]
+        return fitted
+
+    candidates = {rule: dsp_constants(rule) for rule in LUT_MULT_RULES}
+    scores = {rule: dsp_fit_error(designs, layers, candidates[rule]) for rule in LUT_MULT_RULES}
+    chosen = choose_lut_mult_rule(scores)
+    fitted: dict[str, Any] = {**candidates[chosen], "lut_mult_rule_rows": scores[chosen][1],
+                              "lut_mult_rule_errors": {rule: round(scores[rule][0], 4) for rule in LUT_MULT_RULES}}
     overrides: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
                                  for key, value in fitted.items()}
     if designs:

@@ -112,14 +112,20 @@ class DesignEstimate:
         return self.call_s(inferences, lat_lo, ii_lo), self.call_s(inferences, lat_hi, ii_hi)
 
 
-def dsp_per_mult(weight_bits: int, input_bits: int, dsp_kind: str, lut_max_bits: int = 10) -> int:
+def dsp_per_mult(weight_bits: int, input_bits: int, dsp_kind: str, lut_max_bits: int = 10,
+                 rule: str = "narrower") -> int:
     """DSP slices for one multiplication: 0 when narrow (LUTs), more when wider than the ports.
 
+    ``rule`` (the profile's ``lut_mult_rule``, :data:`accelbench.fpga.profiles.LUT_MULT_RULES`) says
+    when a product is narrow: "narrower" — the narrower operand has at most ``lut_max_bits`` bits;
+    "both" — both operands do (a 16-bit input times a 6-bit weight stays on a DSP).
     The wider operand may go on either port; the cheaper orientation wins (a 32-bit input times a
     21-bit constant takes 2 DSP48E2: the constant on the 27-bit port, the input split over two).
     """
     narrow, wide = sorted((weight_bits, input_bits))
-    if narrow <= lut_max_bits:
+    if rule not in ("narrower", "both"):
+        raise ValueError(f"unknown LUT-multiplier rule {rule!r} (known: narrower, both)")
+    if (narrow if rule == "narrower" else wide) <= lut_max_bits:
         return 0
     port_a, port_b = DSP_PORTS.get(dsp_kind, DSP_PORTS["DSP48E2"])
     return min(math.ceil(wide / port_a) * math.ceil(narrow / port_b),
@@ -199,7 +205,7 @@ def _arith(layer: LayerSpec, part: Part, profile: Profile, csd_max: int, full_fr
     """
     rf = layer.reuse_factor
     operand = layer.input_bits if layer.kind == "multiply" else layer.weight_bits
-    per = dsp_per_mult(operand, layer.input_bits, part.dsp_kind, profile.lut_mult_max_bits)
+    per = dsp_per_mult(operand, layer.input_bits, part.dsp_kind, profile.lut_mult_max_bits, profile.lut_mult_rule)
     lut_mult = 0.0 if per else profile.lut_per_bit_product * operand * layer.input_bits
     if layer.kind in ("batchnorm", "multiply"):
         n = math.ceil(_lanes(layer) / rf)
@@ -325,7 +331,7 @@ def estimate_layer(layer: LayerSpec, part: Part, clock_ns: float = 5.0, last: bo
             ff += lookups * math.ceil(math.log2(layer.table_size))
             if layer.activation == "softmax":  # each exp times the inverse of the sum
                 extra_dsp += lookups * dsp_per_mult(layer.table_bits, layer.table_bits, part.dsp_kind,
-                                                    profile.lut_mult_max_bits)
+                                                    profile.lut_mult_max_bits, profile.lut_mult_rule)
         else:  # relu and friends: a comparison and a multiplexer per element
             extra_lut += lookups * layer.result_bits
     elif layer.kind in ("lstm", "gru"):
@@ -520,7 +526,12 @@ def to_record(design: DesignEstimate) -> dict[str, object]:
         "hls_tool": design.profile.tool,
         "hls4ml_version": design.profile.hls4ml_version,
         "profile": {"source": design.profile.source, "generation": design.profile.generation,
-                    "fitted_rows": len(design.profile.fitted_on), "inherited_from": design.profile.inherited_from},
+                    "fitted_rows": len(design.profile.fitted_on), "inherited_from": design.profile.inherited_from,
+                    "lut_mult_rule": design.profile.lut_mult_rule,
+                    "lut_mult_max_bits": design.profile.lut_mult_max_bits,
+                    "lut_mult_rule_rows": design.profile.lut_mult_rule_rows,
+                    "lut_mult_rule_errors": dict(design.profile.lut_mult_rule_errors),
+                    "lut_mult_rule_text": design.profile.lut_mult_text()},
         "multipliers": mapping_totals(design),
         "layers": [asdict(layer) for layer in design.layers],
     }

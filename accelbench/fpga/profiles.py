@@ -9,6 +9,7 @@ with no published rows). ``[generation.legacy]`` overrides apply to designs from
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -23,6 +24,10 @@ from accelbench.locate import data_dir
 FIGURES = ("latency_cycles", "ii_cycles", "dsp", "lut", "ff", "bram18k")
 #: hls4ml versions before this one are the "legacy" generation (every wide product on a DSP).
 MODERN_HLS4ML = (0, 6)
+#: Structural alternatives for when a product with a constant weight goes on a LUT multiplier instead of
+#: a DSP (``lut_mult_rule``; the fit picks one per profile from fit rows, ties to the first):
+#: "narrower" — the narrower operand has at most ``lut_mult_max_bits`` bits; "both" — both operands do.
+LUT_MULT_RULES = ("narrower", "both")
 #: The speed grade the operator delays (mult_ns, add_ns) are written for; its delay scale is 1 by definition.
 REFERENCE_GRADE = "-2"
 #: The family key of 7-series parts in ``family_delay_scale``.
@@ -118,6 +123,12 @@ class Profile:
     family_delay_scale: dict[str, float] = field(default_factory=dict)
     #: Fit rows each fitted scale rests on (keys "-1", "7-series", ...); absent: the datasheet prior.
     delay_scale_rows: dict[str, int] = field(default_factory=dict)
+    #: When a product goes on a LUT multiplier (:data:`LUT_MULT_RULES`), and on how many fit rows
+    #: (designs + layers with a published DSP count) the fit chose it (0: the structural default).
+    lut_mult_rule: str = LUT_MULT_RULES[0]
+    lut_mult_rule_rows: int = 0
+    #: Each candidate rule's median fit-row DSP error (calibration.dsp_fit_error) at the fit.
+    lut_mult_rule_errors: dict[str, float] = field(default_factory=dict, compare=False)
     #: How many out-of-source ratios each error band rests on (benchmarks/fpga_model_fit.py).
     error_ratios: dict[str, int] = field(default_factory=dict, compare=False)
     #: How many ratios pooled over every fitted profile each band was checked against (a band with
@@ -150,10 +161,21 @@ class Profile:
         rows = self.delay_scale_rows.get(key, 0)
         return f"fitted on {rows} fit rows of {self.tool}" if rows else "datasheet prior, no fit rows"
 
+    def lut_mult_text(self) -> str:
+        """Which LUT-multiplier rule the DSP counts come from, and where it comes from."""
+        which = ("the narrower operand" if self.lut_mult_rule == "narrower" else "both operands")
+        errors = ", ".join(f"{rule} {error:.0%}" for rule, error in self.lut_mult_rule_errors.items()
+                           if math.isfinite(error))
+        source = (f"chosen on {self.lut_mult_rule_rows} fit rows" + (f", median DSP error {errors}" if errors else "")
+                  if self.lut_mult_rule_rows else "structural default")
+        return (f"a product is a LUT multiplier when {which} {'has' if self.lut_mult_rule == 'narrower' else 'have'}"
+                f" <= {self.lut_mult_max_bits} bits (rule {self.lut_mult_rule!r}, {source})")
+
     def describe(self) -> str:
         fit = f"fitted on {len(self.fitted_on)} published rows" if self.fitted_on else "no fitted rows"
         inherited = f", constants of {self.inherited_from}" if self.inherited_from else ""
-        return f"{self.tool} profile (hls4ml {self.hls4ml_version}, {self.generation} generation; {fit}{inherited})"
+        return (f"{self.tool} profile (hls4ml {self.hls4ml_version}, {self.generation} generation; {fit}{inherited}; "
+                f"{self.lut_mult_text()})")
 
 
 def list_tools() -> list[str]:
@@ -253,6 +275,9 @@ def get_profile(tool: str | None = None, hls4ml_version: str | None = None) -> P
     if missing:
         raise ValueError(f"profile {name}: no error band for {', '.join(missing)}")
     low, high = values["csd_digits_range"]
+    rule = str(values.get("lut_mult_rule", LUT_MULT_RULES[0]))
+    if rule not in LUT_MULT_RULES:
+        raise ValueError(f"profile {name}: unknown lut_mult_rule {rule!r} (known: {', '.join(LUT_MULT_RULES)})")
     return Profile(
         tool=name, label=str(values["label"]), hls4ml_version=version, generation=generation,
         clock_uncertainty=float(values["clock_uncertainty"]), mult_ns=float(values["mult_ns"]),
@@ -282,6 +307,8 @@ def get_profile(tool: str | None = None, hls4ml_version: str | None = None) -> P
         | {REFERENCE_GRADE: 1.0},
         family_delay_scale={str(k): float(v) for k, v in values.get("family_delay_scale", {}).items()},
         delay_scale_rows={str(k): int(v) for k, v in values.get("delay_scale_rows", {}).items()},
+        lut_mult_rule=rule, lut_mult_rule_rows=int(values.get("lut_mult_rule_rows", 0)),
+        lut_mult_rule_errors={str(k): float(v) for k, v in values.get("lut_mult_rule_errors", {}).items()},
         fitted_on=tuple(values.get("fitted_on", ())), inherited_from=inherited,
         source=f"hls/profiles/{name}.toml",
     )

@@ -1,0 +1,62 @@
+"""The LUT-multiplier rule: a structural choice per tool profile, chosen by the fit from fit rows only."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from accelbench.fpga import calibration as cal
+from accelbench.fpga.layers import LayerSpec
+from accelbench.fpga.model import dsp_per_mult, estimate, estimate_layer, to_record
+from accelbench.fpga.parts import get_part
+from accelbench.fpga.profiles import LUT_MULT_RULES, get_profile
+
+
+def test_a_16_bit_input_times_a_6_bit_weight_is_a_dsp_under_both_and_a_lut_multiplier_under_narrower() -> None:
+    assert dsp_per_mult(6, 16, "DSP48E2", 10, "narrower") == 0
+    assert dsp_per_mult(6, 16, "DSP48E2", 10, "both") == 1
+    assert dsp_per_mult(6, 6, "DSP48E2", 10, "both") == 0  # both narrow: LUTs under either rule
+    assert dsp_per_mult(6, 6, "DSP48E2", 10, "narrower") == 0
+    assert dsp_per_mult(16, 16, "DSP48E2", 10, "narrower") == dsp_per_mult(16, 16, "DSP48E2", 10, "both") == 1
+    with pytest.raises(ValueError, match="unknown LUT-multiplier rule"):
+        dsp_per_mult(6, 16, "DSP48E2", 10, "product")
+
+
+def test_the_rule_reaches_a_layer_and_the_record() -> None:
+    layer = LayerSpec("d", "dense", n_in=16, n_out=8, n_mult=128, weight_bits=6, input_bits=16)
+    part = get_part("xcu250-figd2104-2L-e")
+    profile = get_profile("vitis-hls-2024.1", "1.0")
+    counts = {rule: estimate_layer(layer, part, 5.0, profile=dataclasses.replace(profile, lut_mult_rule=rule)).dsp
+              for rule in LUT_MULT_RULES}
+    assert counts["narrower"] == 0 < counts["both"]
+    design = estimate([layer], part, 5.0, profile)
+    record = to_record(design)
+    assert record["profile"]["lut_mult_rule"] == profile.lut_mult_rule
+    assert "LUT multiplier" in record["profile"]["lut_mult_rule_text"]
+    assert f"rule {profile.lut_mult_rule!r}" in design.method
+
+
+def test_the_lower_fit_row_error_wins_and_ties_keep_the_narrower_operand_rule() -> None:
+    assert cal.choose_lut_mult_rule({"narrower": (0.7, 12), "both": (0.6, 12)}) == "both"
+    assert cal.choose_lut_mult_rule({"narrower": (0.6, 12), "both": (0.7, 12)}) == "narrower"
+    assert cal.choose_lut_mult_rule({"narrower": (0.5, 12), "both": (0.5, 12)}) == "narrower"
+    assert cal.choose_lut_mult_rule({"narrower": (math.inf, 0), "both": (math.inf, 0)}) == "narrower"
+
+
+@pytest.mark.parametrize("tool", cal.FITTED_PROFILES)
+def test_the_fitted_rule_is_the_choice_on_fit_rows_and_is_what_the_profile_loads(tool: str) -> None:
+    fitted = cal.fit_constants(tool)
+    errors = fitted["lut_mult_rule_errors"]
+    assert set(errors) == set(LUT_MULT_RULES)
+    assert fitted["lut_mult_rule"] == cal.choose_lut_mult_rule({r: (e, 0) for r, e in errors.items()})
+    # the chosen rule's error recomputed from fit rows only, with the fitted DSP constants
+    designs = [r for r in cal.load_rows() if r["profile"] == tool and r["role"] == "fit"]
+    layers = [r for r in cal.load_layer_rows() if r["profile"] == tool and r["role"] == "fit"]
+    error, rows = cal.dsp_fit_error(designs, layers, {k: v for k, v in fitted.items() if k != "fitted_on"})
+    assert (round(error, 4), rows) == (errors[fitted["lut_mult_rule"]], fitted["lut_mult_rule_rows"])
+    profile = get_profile(tool, "1.0")
+    assert (profile.lut_mult_rule, profile.lut_mult_rule_rows) == (fitted["lut_mult_rule"],
+                                                                   fitted["lut_mult_rule_rows"])
+    assert f"chosen on {profile.lut_mult_rule_rows} fit rows" in profile.describe()
