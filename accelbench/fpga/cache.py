@@ -103,11 +103,29 @@ def current(manifest: Any) -> bool:
     input/output sizes) and its library was compiled the way this version compiles (or the design
     is model-only). An older entry lacks what ``prepare`` reads instead of converting, or was
     compiled with other flags: it is rebuilt."""
-    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT or not _layers_ok(manifest):
         return False
-    if not isinstance(manifest.get("layers"), list):
-        return False
-    return bool(manifest.get("model_only")) or manifest.get("recipe") in (BUILD_RECIPE, FALLBACK_RECIPE)
+    if manifest.get("model_only"):
+        return True
+    sizes_ok = all(isinstance(sizes, list) and sizes and all(type(n) is int and n > 0 for n in sizes)
+                   for sizes in (manifest.get("input_sizes"), manifest.get("output_sizes")))
+    return (sizes_ok and isinstance(manifest.get("top"), str)
+            and manifest.get("recipe") in (BUILD_RECIPE, FALLBACK_RECIPE))
+
+
+def _layers_ok(manifest: dict[str, Any]) -> bool:
+    """The recorded layers are what the worker writes: objects with LayerSpec's fields and JSON
+    scalars or lists (a hand-edited or corrupted manifest is rebuilt, never fed to the model)."""
+    from dataclasses import fields
+
+    from accelbench.fpga.layers import LayerSpec
+
+    names = {f.name for f in fields(LayerSpec)}
+    layers = manifest.get("layers")
+    return isinstance(layers, list) and all(
+        isinstance(layer, dict) and set(layer) <= names
+        and all(value is None or isinstance(value, bool | int | float | str | list) for value in layer.values())
+        for layer in layers)
 
 
 _NOT_IN_BUILD = frozenset(("build_timeout_s", "build_memory_gb", "rtol", "hls_tool", "hls4ml_version",

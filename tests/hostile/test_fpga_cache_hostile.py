@@ -85,3 +85,15 @@ def test_build_design_uses_the_checked_cache() -> None:
     source = (Path(__file__).resolve().parents[2] / "accelbench" / "fpga" / "build.py").read_text()
     assert "cached_manifest(directory)" in source and "seal_manifest(directory)" in source
     assert 'manifest_path.read_text()' not in source
+
+
+@pytest.mark.parametrize("layers", ["not a list", [1, 2], [{"not_a_field": 1}], [{"kind": {"nested": "object"}}]])
+def test_a_manifest_whose_recorded_layers_are_not_layers_is_not_current(layers: object) -> None:
+    from accelbench.fpga.cache import current
+    from accelbench.fpga.compile_worker import BUILD_RECIPE, MANIFEST_FORMAT
+
+    good = {"format": MANIFEST_FORMAT, "layers": [{"kind": "dense", "n_in": 4}], "recipe": BUILD_RECIPE,
+            "top": "myproject", "input_sizes": [4], "output_sizes": [2]}
+    assert current(good)
+    assert not current({**good, "layers": layers})
+    assert not current({**good, "input_sizes": [0]}) and not current({**good, "top": 3})
