@@ -20,6 +20,7 @@ import fcntl
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import threading
@@ -216,11 +217,9 @@ class _Worker:
         return True
 
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError, OSError, AttributeError):
-            if self.forked is not None:
-                self.forked.kill()
-            elif self.popen is not None:
-                self.popen.kill()
+        """Kill the stage and everything it started (g++ outlives a killed parent otherwise, and a
+        compile that blew the time limit would go on eating a core)."""
+        kill_tree(self.pid)
 
     @property
     def returncode(self) -> int:
@@ -233,6 +232,40 @@ class _Worker:
         except OSError:
             return ""
         return "; ".join(line.strip() for line in lines[-3:] if line.strip())
+
+
+def descendants(pid: int, proc: Path = Path("/proc")) -> list[int]:
+    """Every live descendant of ``pid`` (Linux ``/proc``; [] where there is none), parents first."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = list(proc.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # exited meanwhile
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])  # the command may hold spaces and ')'
+        children.setdefault(ppid, []).append(int(entry.name))
+    out: list[int] = []
+    frontier = [pid]
+    while frontier:
+        found = [child for parent in frontier for child in children.get(parent, [])]
+        out += found
+        frontier = found
+    return out
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL ``pid`` and its descendants: the process first (so it starts nothing more), then the
+    descendants listed just before (they are reparented, not killed, when their parent dies)."""
+    below = descendants(pid)
+    for target in (pid, *below):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(target, signal.SIGKILL)
 
 
 def _fork_context() -> Any:

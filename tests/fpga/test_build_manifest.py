@@ -163,3 +163,48 @@ def test_a_failing_stage_reports_its_last_lines_forked_or_not(monkeypatch: pytes
     assert (worker.forked is not None) == (mode == "forked")
     assert worker.wait(120.0)
     assert worker.returncode != 0 and "FileNotFoundError" in worker.output_tail()
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a killed orphan waits for init to reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_killing_a_build_stage_kills_what_it_started() -> None:
+    import subprocess
+    import sys
+    import time
+
+    from accelbench.fpga.build import descendants, kill_tree
+
+    # a stand-in for the worker and the g++ it runs: a child that starts a long grandchild
+    script = "import subprocess, time; subprocess.Popen(['sleep', '120']); time.sleep(120)"
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 30
+        while not descendants(parent.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (grandchild,) = descendants(parent.pid)
+        kill_tree(parent.pid)
+        parent.wait(30)
+        deadline = time.monotonic() + 30
+        while _running(grandchild) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _running(grandchild)
+    finally:
+        parent.kill()
+
+
+def test_a_timed_out_stage_is_killed_with_its_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    from accelbench.fpga import build
+
+    killed: list[int] = []
+    monkeypatch.setattr(build, "kill_tree", killed.append)
+    worker = object.__new__(build._Worker)
+    worker.pid = 4242
+    worker.kill()
+    assert killed == [4242]
