@@ -196,8 +196,10 @@ class _Arith:
     mapping: Mapping | None
 
 
-def _arith(layer: LayerSpec, part: Part, profile: Profile, csd_max: int, full_fraction: float) -> _Arith:
-    """DSP/LUT of the layer's products, with ``csd_max`` CSD digits still built from LUT adders.
+def _arith(layer: LayerSpec, part: Part, profile: Profile, csd_max: int, full_fraction: float,
+           rule: str | None = None) -> _Arith:
+    """DSP/LUT of the layer's products, with ``csd_max`` CSD digits still built from LUT adders and
+    ``rule`` (default: the profile's ``lut_mult_rule``) deciding which products are LUT multipliers.
 
     Constant-mapped layers classify their products (known weights) or put ``full_fraction`` of the
     non-zero products on multipliers (unknown weights); shared layers need ``ceil(nonzero / RF)``
@@ -205,7 +207,8 @@ def _arith(layer: LayerSpec, part: Part, profile: Profile, csd_max: int, full_fr
     """
     rf = layer.reuse_factor
     operand = layer.input_bits if layer.kind == "multiply" else layer.weight_bits
-    per = dsp_per_mult(operand, layer.input_bits, part.dsp_kind, profile.lut_mult_max_bits, profile.lut_mult_rule)
+    per = dsp_per_mult(operand, layer.input_bits, part.dsp_kind, profile.lut_mult_max_bits,
+                       rule or profile.lut_mult_rule)
     lut_mult = 0.0 if per else profile.lut_per_bit_product * operand * layer.input_bits
     if layer.kind in ("batchnorm", "multiply"):
         n = math.ceil(_lanes(layer) / rf)
@@ -233,6 +236,11 @@ def _arith(layer: LayerSpec, part: Part, profile: Profile, csd_max: int, full_fr
         multipliers = copies * math.ceil(nonzero / rf) if nonzero else 0
     mux = profile.mux_lut_per_bit * (rf - 1) / 3 * (operand + layer.input_bits)
     return _Arith(multipliers * per, multipliers * (profile.lut_per_mult + mux + lut_mult), multipliers, None)
+
+
+def _other_rule(profile: Profile) -> str:
+    """The LUT-multiplier rule the profile did not choose (the range's other extreme)."""
+    return "both" if profile.lut_mult_rule == "narrower" else "narrower"
 
 
 def _arithmetic_stages(layer: LayerSpec, clock_ns: float, profile: Profile, scale: float = 1.0) -> int:
@@ -303,6 +311,12 @@ def estimate_layer(layer: LayerSpec, part: Part, clock_ns: float = 5.0, last: bo
     point = _arith(layer, part, profile, profile.csd_lut_max_digits, f_mid)
     fewest = _arith(layer, part, profile, high_digits, f_low)  # most products on LUT adders
     most = _arith(layer, part, profile, low_digits, f_high)
+    # the other LUT-multiplier rule: differs only for products whose narrower operand fits a LUT
+    # multiplier and whose wider one does not (a 16-bit input times a 6-bit weight). Operand widths
+    # alone do not decide those (the published Vivado HLS 2019.2 and Vitis 2024.1 QKeras designs put
+    # 5-85 % of them on DSPs), so the range spans both rules' outcomes whichever rule the fit chose.
+    other = _arith(layer, part, profile, profile.csd_lut_max_digits, f_mid, rule=_other_rule(profile))
+    extremes = (fewest, point, most, other)
     dsp = point.dsp
     lut = point.lut
     stages = _arithmetic_stages(layer, clock_ns, profile, scale)
@@ -361,11 +375,11 @@ def estimate_layer(layer: LayerSpec, part: Part, clock_ns: float = 5.0, last: bo
     def luts(value: float) -> int:
         return round((value + extra_lut) * profile.lut_scale)
 
-    lut_values = (luts(fewest.lut), luts(point.lut), luts(most.lut))
+    lut_values = [luts(item.lut) for item in extremes]
     return LayerEstimate(
         layer.name, layer.kind, latency, ii, dsp + extra_dsp, luts(lut), round(ff * profile.ff_scale), bram, busy,
-        depth, dsp_low=min(fewest.dsp, point.dsp, most.dsp) + extra_dsp,
-        dsp_high=max(fewest.dsp, point.dsp, most.dsp) + extra_dsp, lut_low=min(lut_values), lut_high=max(lut_values),
+        depth, dsp_low=min(item.dsp for item in extremes) + extra_dsp,
+        dsp_high=max(item.dsp for item in extremes) + extra_dsp, lut_low=min(lut_values), lut_high=max(lut_values),
         mapping=point.mapping.as_dict() if point.mapping else None,
         mapping_source=("weights" if layer.weight_digits and point.mapping else
                         "unknown weights: profile fraction" if point.mapping else ""),
@@ -531,7 +545,12 @@ def to_record(design: DesignEstimate) -> dict[str, object]:
                     "lut_mult_max_bits": design.profile.lut_mult_max_bits,
                     "lut_mult_rule_rows": design.profile.lut_mult_rule_rows,
                     "lut_mult_rule_errors": dict(design.profile.lut_mult_rule_errors),
-                    "lut_mult_rule_text": design.profile.lut_mult_text()},
+                    "lut_mult_rule_text": design.profile.lut_mult_text(),
+                    # what each range's error band is and rests on (docs/fpga-model.md, Ranges)
+                    "error_band": {figure: list(band) for figure, band in design.profile.error.items()},
+                    "error_ratios": dict(design.profile.error_ratios),
+                    "error_pooled_ratios": dict(design.profile.error_pooled_ratios),
+                    "error_widened": dict(design.profile.error_widened)},
         "multipliers": mapping_totals(design),
         "layers": [asdict(layer) for layer in design.layers],
     }

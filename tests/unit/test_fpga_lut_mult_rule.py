@@ -60,3 +60,38 @@ def test_the_fitted_rule_is_the_choice_on_fit_rows_and_is_what_the_profile_loads
     assert (profile.lut_mult_rule, profile.lut_mult_rule_rows) == (fitted["lut_mult_rule"],
                                                                    fitted["lut_mult_rule_rows"])
     assert f"chosen on {profile.lut_mult_rule_rows} fit rows" in profile.describe()
+
+
+@pytest.mark.parametrize("rule", LUT_MULT_RULES)
+def test_the_dsp_range_spans_both_rules_where_operand_widths_do_not_decide(rule: str) -> None:
+    # 16-bit input x 6-bit weight: a LUT multiplier under "narrower", a DSP under "both". Published
+    # designs of that kind put some of those products on DSPs in every tool, so the range covers both
+    part = get_part("xcu250-figd2104-2L-e")
+    profile = dataclasses.replace(get_profile("vitis-hls-2024.1", "1.0"), lut_mult_rule=rule)
+    ambiguous = LayerSpec("d", "dense", n_in=16, n_out=8, n_mult=128, weight_bits=6, input_bits=16)
+    counts = {r: estimate_layer(ambiguous, part, 5.0, profile=dataclasses.replace(profile, lut_mult_rule=r)).dsp
+              for r in LUT_MULT_RULES}
+    layer = estimate_layer(ambiguous, part, 5.0, profile=profile)
+    assert layer.dsp == counts[rule]
+    assert layer.dsp_low <= min(counts.values()) and layer.dsp_high >= max(counts.values()) > 0
+
+
+@pytest.mark.parametrize("bits", [(16, 16), (6, 6)])
+def test_operand_widths_both_rules_agree_on_leave_the_range_alone(bits: tuple[int, int]) -> None:
+    part = get_part("xcu250-figd2104-2L-e")
+    profile = get_profile("vitis-hls-2024.1", "1.0")
+    layer = LayerSpec("d", "dense", n_in=16, n_out=8, n_mult=128, weight_bits=bits[0], input_bits=bits[1])
+    ranges = {r: estimate_layer(layer, part, 5.0, profile=dataclasses.replace(profile, lut_mult_rule=r))
+              for r in LUT_MULT_RULES}
+    assert len({(e.dsp_low, e.dsp_high, e.lut_low, e.lut_high) for e in ranges.values()}) == 1
+
+
+def test_the_record_names_each_band_and_the_ratios_it_rests_on() -> None:
+    profile = get_profile("vivado-hls-2019.2", "0.5")
+    layer = LayerSpec("d", "dense", n_in=16, n_out=8, n_mult=128, weight_bits=16, input_bits=16)
+    record = to_record(estimate([layer], get_part("xczu3eg-sbva484-1-e"), 5.0, profile))
+    described = record["profile"]
+    assert described["error_band"]["dsp"] == list(profile.error["dsp"])
+    assert described["error_ratios"] == profile.error_ratios and described["error_ratios"]["dsp"] > 0
+    assert described["error_pooled_ratios"] == profile.error_pooled_ratios
+    assert set(described["error_widened"].values()) <= {"no", "low", "high", "both"}
