@@ -26,18 +26,17 @@ HELD_OUT_BOUNDS = {
     ("vivado-hls-2020.1", "dsp"): 0.30,
     ("vivado-hls-2019.2", "latency_cycles_worst"): 0.25,
     ("vivado-hls-2019.2", "interval"): 0.25,
-    ("vivado-hls-2019.2", "dsp"): 0.35,
+    ("vivado-hls-2019.2", "dsp"): 0.30,
 }
 #: Held-out share of rows whose published value lies inside the modeled range, per (profile, figure),
-#: as stated in docs/fpga-model.md: today's values as floors, with the bands widened to the pooled
-#: band (the issue's goal, 80 % for DSP and LUT, is met only where the floor says so).
+#: as stated in docs/fpga-model.md (the issue's goal: 80 % for DSP and LUT; today's values are above it).
 HELD_OUT_COVERAGE = {
-    ("vitis-hls-2024.1", "dsp"): 0.66,
-    ("vitis-hls-2024.1", "lut"): 1.0,
-    ("vivado-hls-2020.1", "dsp"): 1.0,
-    ("vivado-hls-2020.1", "lut"): 0.88,
-    ("vivado-hls-2019.2", "dsp"): 0.66,
-    ("vivado-hls-2019.2", "lut"): 0.88,
+    ("vitis-hls-2024.1", "dsp"): 0.8,
+    ("vitis-hls-2024.1", "lut"): 0.8,
+    ("vivado-hls-2020.1", "dsp"): 0.8,
+    ("vivado-hls-2020.1", "lut"): 0.8,
+    ("vivado-hls-2019.2", "dsp"): 0.8,
+    ("vivado-hls-2019.2", "lut"): 0.8,
 }
 
 
@@ -47,9 +46,16 @@ def test_roles_follow_the_whole_source_rule_in_the_file_header() -> None:
             continue
         held = int(hashlib.sha1(row["source_key"].encode()).hexdigest(), 16) % 3 == 0
         assert row["role"] == ("held-out" if held else "fit"), row["id"]
+    fit_repositories = {r["source_key"].split(":")[0] for r in cal.load_rows() if r["role"] == "fit"}
     for row in cal.load_layer_rows():
-        held = int(hashlib.sha1(row["repo"].encode()).hexdigest(), 16) % 3 == 0
+        held = int(hashlib.sha1(row["repo"].encode()).hexdigest(), 16) % 3 == 0 and row["repo"] not in fit_repositories
         assert row["role"] == ("held-out" if held else "fit"), row["project"]
+
+
+def test_no_repository_has_fit_designs_and_held_out_layers() -> None:
+    fit_repositories = {r["source_key"].split(":")[0] for r in cal.load_rows() if r["role"] == "fit"}
+    held_layers = {r["repo"] for r in cal.load_layer_rows() if r["role"] == "held-out"}
+    assert not fit_repositories & held_layers
 
 
 def test_the_fit_never_reads_held_out_rows() -> None:
