@@ -1,4 +1,8 @@
-"""pytest plugin (entry point ``pytest11``, name ``accelbench``): accelbench workloads inside pytest.
+"""pytest plugin: accelbench workloads inside pytest.
+
+Enabled by the ``pytest11`` entry point ``accelbench`` (:mod:`accelbench.pytest_support.entry_point`,
+which loads this module), by ``-p accelbench``, or by naming this module (``-p accelbench.pytest_plugin``,
+``pytest_plugins``, ``PYTEST_PLUGINS``); each way registers it once, under its module name.
 
 A good citizen of sessions that do not use it: importing this module imports pytest and nothing
 heavy; every hook returns at once unless an accelbench fixture or ``--accel-*`` option is in use;

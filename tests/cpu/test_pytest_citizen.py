@@ -95,6 +95,7 @@ ENVIRONMENTS = [
                  id="autoload-disabled-p-accelbench"),
     pytest.param(False, {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}, ["-p", "accelbench.pytest_plugin"], "0",
                  id="autoload-disabled-p-module"),
+    pytest.param(False, {}, ["-p", "accelbench.pytest_plugin"], "1", id="autoload-on-p-module"),
 ]
 
 
@@ -146,7 +147,7 @@ def test_an_unused_plugin_imports_nothing_heavy_and_adds_nothing_to_machine_info
     loaded = json.loads((tmp_path / "modules.json").read_text())
     # Only the plugin, its option defaults and the error type: nothing that imports a framework.
     assert loaded == ["accelbench.errors", "accelbench.pytest_plugin", "accelbench.pytest_support",
-                      "accelbench.pytest_support.defaults"], loaded
+                      "accelbench.pytest_support.defaults", "accelbench.pytest_support.entry_point"], loaded
     assert "accelbench" not in json.loads(out.read_text())["machine_info"]
 
 
