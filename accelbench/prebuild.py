@@ -181,12 +181,12 @@ def prebuild_all(tasks: Sequence[Task], log: Log | None = None, workers: int | N
                 if report.start_s and not report.end_s and pending:
                     progress.line(report, f"{report.stage}, still running")
     except BaseException:
-        build = sys.modules.get("accelbench.fpga.build")  # loaded iff an FPGA build may be running
-        if build is not None:
-            build.stop_builds()  # kill the build subprocesses so the threads return now
+        server = sys.modules.get("accelbench.fpga.build_server")  # loaded iff an FPGA build may be running
+        if server is not None:
+            server.stop_builds()  # kill the build subprocesses so the threads return now
         pool.shutdown(wait=True, cancel_futures=True)
-        if build is not None:
-            build.allow_builds()
+        if server is not None:
+            server.allow_builds()
         raise
     pool.shutdown(wait=True)
     failed = sum(1 for r in reports if r.error)

@@ -1,7 +1,7 @@
 """Child process for the expensive stages of one hls4ml design.
 
 ``python -m accelbench.fpga.compile_worker SPEC [STAGE]``, or :func:`run_forked` in a process forked
-from the build server (:class:`accelbench.fpga.build._Worker`): the same stages either way.
+from the build server (:class:`accelbench.fpga.build_server._Worker`): the same stages either way.
 
 Runs under the parent's timeout and an address-space limit (set by the parent as it starts), so a
 g++ or qonnx blow-up kills this process, not the benchmark. SPEC is a JSON file: the workload (kind,
@@ -173,7 +173,7 @@ def main(spec_path: str, stage: str = "compile") -> int:
 
 
 def run_forked(spec_path: str, stage: str, log_path: str, env: dict[str, str]) -> None:
-    """A stage forked from the build server (:class:`accelbench.fpga.build._Worker`): what
+    """A stage forked from the build server (:class:`accelbench.fpga.build_server._Worker`): what
     ``python -m accelbench.fpga.compile_worker SPEC STAGE`` does, in the parent's environment, with
     stdout and stderr in ``log_path``; a failure exits non-zero with its traceback in the log."""
     os.environ.clear()

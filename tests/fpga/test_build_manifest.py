@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import accelbench.fpga.build as build
+import accelbench.fpga.build_server as build_server
 import accelbench.fpga.convert as convert_module
 from accelbench.backends.registry import get_backend
 from accelbench.fpga.cache import MANIFEST, cached_manifest, current
@@ -155,11 +156,11 @@ def test_a_failing_stage_reports_its_last_lines_forked_or_not(monkeypatch: pytes
     or inside a daemonic multiprocessing child (a Dask worker, which may not start multiprocessing children)."""
     import multiprocessing
 
-    monkeypatch.setenv(build.FORK_ENV, "0" if mode == "env-off" else "1")
-    monkeypatch.setattr(build, "_FORK_CONTEXT", [])
+    monkeypatch.setenv(build_server.FORK_ENV, "0" if mode == "env-off" else "1")
+    monkeypatch.setattr(build_server, "_FORK_CONTEXT", [])
     if mode == "daemonic":
         monkeypatch.setattr(multiprocessing.current_process(), "_config", {"daemon": True})
-    worker = build._Worker(tmp_path / "no-such-spec.json", "compile", tmp_path / "worker.log")
+    worker = build_server._Worker(tmp_path / "no-such-spec.json", "compile", tmp_path / "worker.log")
     assert (worker.forked is not None) == (mode == "forked")
     assert worker.wait(120.0)
     assert worker.returncode != 0 and "FileNotFoundError" in worker.output_tail()
@@ -179,7 +180,7 @@ def test_killing_a_build_stage_kills_what_it_started() -> None:
     import sys
     import time
 
-    from accelbench.fpga.build import descendants, kill_tree
+    from accelbench.fpga.build_server import descendants, kill_tree
 
     # a stand-in for the worker and the g++ it runs: a child that starts a long grandchild
     script = "import subprocess, time; subprocess.Popen(['sleep', '120']); time.sleep(120)"
@@ -200,11 +201,9 @@ def test_killing_a_build_stage_kills_what_it_started() -> None:
 
 
 def test_a_timed_out_stage_is_killed_with_its_tree(monkeypatch: pytest.MonkeyPatch) -> None:
-    from accelbench.fpga import build
-
     killed: list[int] = []
-    monkeypatch.setattr(build, "kill_tree", killed.append)
-    worker = object.__new__(build._Worker)
+    monkeypatch.setattr(build_server, "kill_tree", killed.append)
+    worker = object.__new__(build_server._Worker)
     worker.pid = 4242
     worker.kill()
     assert killed == [4242]

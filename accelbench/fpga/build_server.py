@@ -1,0 +1,201 @@
+"""The build server: each build stage of an FPGA design runs in a child process it starts and can kill.
+
+A stage is forked from a ``multiprocessing`` forkserver that imported torch, hls4ml and the converter
+once (:class:`_Worker`), instead of a fresh interpreter importing them for every design. The stage
+runs under an address-space limit (:func:`_limit_memory`) and is killed with everything it started
+(:func:`kill_tree`: g++ outlives a killed parent otherwise) when it times out or the run is
+interrupted (:func:`stop_builds`). What a stage does is :mod:`accelbench.fpga.compile_worker`'s;
+which stages run, and when, is :mod:`accelbench.fpga.build`'s.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import resource
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+#: Build processes running now (so an interrupted run can stop them: see :func:`stop_builds`).
+_ACTIVE: set[_Worker] = set()
+_ACTIVE_LOCK = threading.Lock()
+#: Set by :func:`stop_builds`: stages not yet started fail at once.
+_STOPPING = threading.Event()
+
+#: Set to 0 to start every build stage as a fresh interpreter instead of forking it from the build server.
+FORK_ENV = "ACCELBENCH_BUILD_FORKSERVER"
+#: What the build server imports once, so that a forked stage does not (~2.5 s of CPU each, torch first).
+_PRELOAD = ["accelbench.fpga.compile_worker", "torch", "hls4ml", "accelbench.fpga.convert", "accelbench.fpga.layers",
+            "accelbench.fpga.lowering", "accelbench.kinds"]
+_FORK_LOCK = threading.Lock()
+_FORK_CONTEXT: list[Any] = []
+
+
+class _Worker:
+    """One build stage in a child process with its output in a log file: forked from the build
+    server (a ``multiprocessing`` forkserver that has imported torch, hls4ml and the converter once)
+    or, with ``ACCELBENCH_BUILD_FORKSERVER=0`` or without a forkserver, a fresh
+    ``python -m accelbench.fpga.compile_worker``. The same code runs either way."""
+
+    def __init__(self, spec_path: Path, stage: str, log_path: Path) -> None:
+        self.log_path = log_path
+        self.forked: Any = None
+        self.popen: subprocess.Popen[bytes] | None = None
+        context = _fork_context()
+        if context is not None:
+            from accelbench.fpga.compile_worker import run_forked
+
+            forked = context.Process(target=run_forked, args=(str(spec_path), stage, str(log_path), dict(os.environ)))
+            # OSError/EOFError: the server could not start; AssertionError: this process is a daemonic
+            # multiprocessing child (a Dask worker), which may not have multiprocessing children of its own.
+            with contextlib.suppress(OSError, EOFError, AssertionError):
+                forked.start()
+                self.forked = forked
+                self.pid = int(forked.pid)
+        if self.forked is None:
+            with log_path.open("wb") as log:
+                self.popen = subprocess.Popen([sys.executable, "-m", "accelbench.fpga.compile_worker",
+                                               str(spec_path), stage], stdout=log, stderr=subprocess.STDOUT)
+            self.pid = self.popen.pid
+
+    def wait(self, timeout_s: float) -> bool:
+        """Wait up to ``timeout_s``; whether the stage has ended."""
+        if self.forked is not None:
+            self.forked.join(timeout_s)
+            return self.forked.exitcode is not None
+        assert self.popen is not None
+        try:
+            self.popen.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def kill(self) -> None:
+        """Kill the stage and everything it started (g++ outlives a killed parent otherwise, and a
+        compile that blew the time limit would go on eating a core)."""
+        kill_tree(self.pid)
+
+    @property
+    def returncode(self) -> int:
+        code = self.forked.exitcode if self.forked is not None else self.popen.returncode if self.popen else None
+        return -9 if code is None else int(code)
+
+    def output_tail(self) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return ""
+        return "; ".join(line.strip() for line in lines[-3:] if line.strip())
+
+
+def descendants(pid: int, proc: Path = Path("/proc")) -> list[int]:
+    """Every live descendant of ``pid`` (Linux ``/proc``; [] where there is none), parents first."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = list(proc.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # exited meanwhile
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])  # the command may hold spaces and ')'
+        children.setdefault(ppid, []).append(int(entry.name))
+    out: list[int] = []
+    frontier = [pid]
+    while frontier:
+        found = [child for parent in frontier for child in children.get(parent, [])]
+        out += found
+        frontier = found
+    return out
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL ``pid`` and its descendants: the process first (so it starts nothing more), then the
+    descendants listed just before (they are reparented, not killed, when their parent dies)."""
+    below = descendants(pid)
+    for target in (pid, *below):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(target, signal.SIGKILL)
+
+
+def _fork_context() -> Any:
+    """The forkserver context (started with :data:`_PRELOAD` on first use), or None when disabled or
+    when this process is a daemonic multiprocessing child (Dask's workers are)."""
+    import multiprocessing
+
+    if os.environ.get(FORK_ENV, "1") == "0" or multiprocessing.current_process().daemon:
+        return None
+    with _FORK_LOCK:
+        if not _FORK_CONTEXT:
+            context: Any = None
+            with contextlib.suppress(ValueError):  # no forkserver on this platform
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(_PRELOAD)
+                atexit.register(_stop_fork_server)
+            _FORK_CONTEXT.append(context)
+        return _FORK_CONTEXT[0]
+
+
+def _stop_fork_server() -> None:
+    """Stop and reap the build server at exit, so that its CPU time (and its stages' and their g++'s)
+    is counted in this process's children, as it was with one interpreter per stage."""
+    from multiprocessing import forkserver
+
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)  # CPython's own, 3.8-3.13
+    if stop is not None:
+        with contextlib.suppress(Exception):
+            stop()
+
+
+def _limit_memory(pid: int, limit_bytes: int) -> None:
+    """Cap the child's address space (inherited by the g++ it starts). ``prlimit`` from the parent
+    rather than a ``preexec_fn``: builds start from several threads, where preexec_fn may deadlock."""
+    with contextlib.suppress(ProcessLookupError):  # already gone: its exit code tells
+        resource.prlimit(pid, resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+def stop_builds() -> None:
+    """Kill every build process of this process and refuse new stages (an interrupted run)."""
+    _STOPPING.set()
+    with _ACTIVE_LOCK:
+        for worker in _ACTIVE:
+            worker.kill()
+
+
+def allow_builds() -> None:
+    """Undo :func:`stop_builds` (a new run in the same process)."""
+    _STOPPING.clear()
+
+
+#: (file, stage, report): when ``file`` is written during a stage, ``report(stage)`` is called once.
+Watch = tuple[Path, str, Callable[[str], None]]
+
+
+def _wait(worker: _Worker, timeout_s: float, watch: Watch | None) -> bool:
+    """Wait for the stage to end within ``timeout_s`` (False: it did not); meanwhile, once a second,
+    look for ``watch``'s file (a sub-stage the worker does not report, e.g. g++ started)."""
+    deadline = time.monotonic() + timeout_s
+    started = time.time()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        if worker.wait(min(left, 1.0) if watch else left):
+            return True
+        if watch is not None:
+            path, stage, report = watch
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime >= started:
+                    report(stage)
+                    watch = None
