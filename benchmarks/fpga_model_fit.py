@@ -4,7 +4,7 @@ Fits each profile's ``[fitted]`` constants (hls/profiles/<tool>.toml) from the `
 hls/calibration/published.csv and hls/calibration/layers.csv only (roles come from the rule in each
 file's header: whole sources held out) — among them the LUT-multiplier rule (``lut_mult_rule``:
 "narrower" or "both", the lower median fit-row DSP error, ties to "narrower") — and each figure's error band from leave-one-source-out
-refits on those fit rows (accelbench.fpga.calibration.fit_profile: the band is the conformal
+refits on those fit rows (accelbench.fpga.error_bands.fit_profile: the band is the conformal
 5 %/95 % order statistic of out-of-source published / modeled ratios, with their count; a side
 resting on fewer than 19 own ratios is widened to the band of the ratios pooled over every fitted
 profile, with the pooled count and the widened sides written too), then prints, per tool profile
@@ -28,6 +28,7 @@ import sys
 from typing import Any
 
 from accelbench.fpga import calibration as cal
+from accelbench.fpga import error_bands as eb
 from accelbench.fpga.profiles import get_profile
 from accelbench.locate import data_dir
 
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summary", action="store_true",
                         help="print only the held-out summary per tool profile (README), after fitting")
     args = parser.parse_args(argv)
-    fits = {tool: cal.fit_profile(tool) for tool in cal.FITTED_PROFILES}
+    fits = {tool: eb.fit_profile(tool) for tool in cal.FITTED_PROFILES}
     if args.write:
         for tool, fitted in fits.items():
             write_fitted(tool, fitted)

@@ -127,7 +127,7 @@ class Profile:
     #: (designs + layers with a published DSP count) the fit chose it (0: the structural default).
     lut_mult_rule: str = LUT_MULT_RULES[0]
     lut_mult_rule_rows: int = 0
-    #: Each candidate rule's median fit-row DSP error (calibration.dsp_fit_error) at the fit.
+    #: Each candidate rule's median fit-row DSP error (profile_fit.dsp_fit_error) at the fit.
     lut_mult_rule_errors: dict[str, float] = field(default_factory=dict, compare=False)
     #: How many out-of-source ratios each error band rests on (benchmarks/fpga_model_fit.py).
     error_ratios: dict[str, int] = field(default_factory=dict, compare=False)

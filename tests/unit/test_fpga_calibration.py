@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from accelbench.fpga import calibration as cal
+from accelbench.fpga import error_bands as eb
+from accelbench.fpga import profile_fit as pf
 
 #: Held-out median relative error bounds per (profile, figure), as stated in docs/fpga-model.md.
 HELD_OUT_BOUNDS = {
@@ -62,7 +64,7 @@ def test_the_fit_never_reads_held_out_rows() -> None:
     held_out = {r["id"] for r in cal.load_rows() if r["role"] == "held-out"}
     held_layers = {f"{r['project']}/{r['layer']}" for r in cal.load_layer_rows() if r["role"] == "held-out"}
     for tool in cal.FITTED_PROFILES:
-        fitted_on = set(cal.fit_profile(tool)["fitted_on"])
+        fitted_on = set(eb.fit_profile(tool)["fitted_on"])
         assert fitted_on and not fitted_on & (held_out | held_layers), tool
 
 
@@ -86,15 +88,15 @@ def test_each_refit_leaves_its_whole_source_out() -> None:
         sources = {r["source_key"] for r in rows.values() if r["profile"] == tool and r["role"] == "fit"}
         assert sources, tool
         for source in sources:
-            fitted_on = cal.fit_constants(tool, source)["fitted_on"]
+            fitted_on = pf.fit_constants(tool, source)["fitted_on"]
             assert not [i for i in fitted_on if i in rows and rows[i]["source_key"] == source], (tool, source)
-            assert len(fitted_on) < len(cal.fit_constants(tool)["fitted_on"])
+            assert len(fitted_on) < len(pf.fit_constants(tool)["fitted_on"])
 
 
 def test_error_bands_are_the_order_statistics_of_out_of_source_ratios() -> None:
     for tool in cal.FITTED_PROFILES:
-        fitted = cal.fit_profile(tool)
-        ratios = cal.out_of_source_ratios(tool)
+        fitted = eb.fit_profile(tool)
+        ratios = eb.out_of_source_ratios(tool)
         for figure, (lows, highs) in ratios.items():
             low, high = fitted["error"][figure]
             n = max(len(lows), len(highs))
@@ -108,15 +110,15 @@ def test_error_bands_are_the_order_statistics_of_out_of_source_ratios() -> None:
 
     for tool in cal.FITTED_PROFILES:
         profile = get_profile(tool, "1.0")
-        assert {f: list(b) for f, b in profile.error.items()} == cal.fit_profile(tool)["error"], tool
-        assert profile.error_ratios == cal.fit_profile(tool)["error_ratios"], tool
-        assert profile.error_pooled_ratios == cal.fit_profile(tool)["error_pooled_ratios"], tool
-        assert profile.error_widened == cal.fit_profile(tool)["error_widened"], tool
+        assert {f: list(b) for f, b in profile.error.items()} == eb.fit_profile(tool)["error"], tool
+        assert profile.error_ratios == eb.fit_profile(tool)["error_ratios"], tool
+        assert profile.error_pooled_ratios == eb.fit_profile(tool)["error_pooled_ratios"], tool
+        assert profile.error_widened == eb.fit_profile(tool)["error_widened"], tool
 
 
 def test_the_conformal_rank_needs_19_ratios_for_an_interior_order_statistic_at_90_percent() -> None:
-    assert cal.BAND_COVERAGE == 0.90 and cal.MIN_OWN_RATIOS == 19
-    assert cal._rank(18) == 19 and cal._rank(19) == 19 and cal._rank(39) == 38
+    assert eb.BAND_COVERAGE == 0.90 and eb.MIN_OWN_RATIOS == 19
+    assert eb._rank(18) == 19 and eb._rank(19) == 19 and eb._rank(39) == 38
 
 
 def _spread(n: int, low: float, high: float) -> list[float]:
@@ -125,46 +127,46 @@ def _spread(n: int, low: float, high: float) -> list[float]:
 
 def test_a_thin_tool_band_is_at_least_as_wide_as_the_pooled_band_on_each_side() -> None:
     pooled = (_spread(40, 0.3, 1.0), _spread(40, 1.0, 4.0))
-    pooled_low = cal._order_statistic(pooled[0], upper=False)
-    pooled_high = cal._order_statistic(pooled[1], upper=True)
+    pooled_low = eb._order_statistic(pooled[0], upper=False)
+    pooled_high = eb._order_statistic(pooled[1], upper=True)
     for n in (1, 4, 8, 18):
         # own ratios narrower than the pool on both sides: widened to the pool on both
-        band = cal.error_band((_spread(n, 0.9, 0.95), _spread(n, 1.1, 1.2)) if n > 1 else ([0.9], [1.2]), pooled)
+        band = eb.error_band((_spread(n, 0.9, 0.95), _spread(n, 1.1, 1.2)) if n > 1 else ([0.9], [1.2]), pooled)
         assert band.low <= pooled_low and band.high >= pooled_high, (n, band)
         assert (band.own_ratios, band.pooled_ratios, band.widened) == (n, 40, "both")
     # own ratios wider than the pool on the low side only: that side keeps its own extreme
-    band = cal.error_band(([0.1, 0.9, 0.95], [1.1, 1.2, 1.3]), pooled)
+    band = eb.error_band(([0.1, 0.9, 0.95], [1.1, 1.2, 1.3]), pooled)
     assert band.low == 0.1 and band.high >= pooled_high and band.widened == "high"
     # never narrower than [1, 1], and no own ratio at all still gets the pooled band
-    assert cal.error_band(([], []), pooled).widened == "both"
-    band = cal.error_band(([1.2], [0.8]), ([1.1] * 20, [0.9] * 20))
+    assert eb.error_band(([], []), pooled).widened == "both"
+    band = eb.error_band(([1.2], [0.8]), ([1.1] * 20, [0.9] * 20))
     assert (band.low, band.high, band.widened) == (1.0, 1.0, "no")
 
 
 def test_a_tool_with_19_or_more_own_ratios_keeps_its_own_band() -> None:
     pooled = (_spread(40, 0.1, 1.0), _spread(40, 1.0, 9.0))
     own = (_spread(19, 0.8, 1.0), _spread(19, 1.0, 1.25))
-    band = cal.error_band(own, pooled)
+    band = eb.error_band(own, pooled)
     assert (band.low, band.high) == (0.8, 1.25) and band.widened == "no"
     assert (band.own_ratios, band.pooled_ratios) == (19, 40)
     own = (_spread(60, 0.8, 1.0), _spread(60, 1.0, 1.25))
-    band = cal.error_band(own, pooled)  # an interior order statistic, inside its own extremes
+    band = eb.error_band(own, pooled)  # an interior order statistic, inside its own extremes
     assert 0.8 < band.low < 1.0 < band.high < 1.25 and band.widened == "no"
 
 
 def test_the_recorded_counts_are_the_own_and_pooled_ratio_counts() -> None:
-    pooled = cal.pooled_ratios()
+    pooled = eb.pooled_ratios()
     for tool in cal.FITTED_PROFILES:
-        fitted = cal.fit_profile(tool)
-        for figure, (lows, highs) in cal.out_of_source_ratios(tool).items():
+        fitted = eb.fit_profile(tool)
+        for figure, (lows, highs) in eb.out_of_source_ratios(tool).items():
             own_n = max(len(lows), len(highs))
             pooled_n = max(len(pooled[figure][0]), len(pooled[figure][1]))
-            assert pooled_n == sum(max(map(len, cal.out_of_source_ratios(t)[figure])) for t in cal.FITTED_PROFILES)
+            assert pooled_n == sum(max(map(len, eb.out_of_source_ratios(t)[figure])) for t in cal.FITTED_PROFILES)
             assert (fitted["error_ratios"][figure], fitted["error_pooled_ratios"][figure]) == (own_n, pooled_n)
             low, high = fitted["error"][figure]
-            if own_n < cal.MIN_OWN_RATIOS:
-                assert low <= cal._order_statistic(pooled[figure][0], upper=False), (tool, figure)
-                assert high >= cal._order_statistic(pooled[figure][1], upper=True), (tool, figure)
+            if own_n < eb.MIN_OWN_RATIOS:
+                assert low <= eb._order_statistic(pooled[figure][0], upper=False), (tool, figure)
+                assert high >= eb._order_statistic(pooled[figure][1], upper=True), (tool, figure)
             else:
                 assert fitted["error_widened"][figure] == "no", (tool, figure)
 

@@ -8,6 +8,7 @@ import math
 import pytest
 
 from accelbench.fpga import calibration as cal
+from accelbench.fpga import profile_fit as pf
 from accelbench.fpga.layers import LayerSpec
 from accelbench.fpga.model import dsp_per_mult, estimate, estimate_layer, to_record
 from accelbench.fpga.parts import get_part
@@ -32,29 +33,30 @@ def test_the_rule_reaches_a_layer_and_the_record() -> None:
               for rule in LUT_MULT_RULES}
     assert counts["narrower"] == 0 < counts["both"]
     design = estimate([layer], part, 5.0, profile)
-    record = to_record(design)
-    assert record["profile"]["lut_mult_rule"] == profile.lut_mult_rule
-    assert "LUT multiplier" in record["profile"]["lut_mult_rule_text"]
+    described = to_record(design)["profile"]
+    assert isinstance(described, dict)
+    assert described["lut_mult_rule"] == profile.lut_mult_rule
+    assert "LUT multiplier" in described["lut_mult_rule_text"]
     assert f"rule {profile.lut_mult_rule!r}" in design.method
 
 
 def test_the_lower_fit_row_error_wins_and_ties_keep_the_narrower_operand_rule() -> None:
-    assert cal.choose_lut_mult_rule({"narrower": (0.7, 12), "both": (0.6, 12)}) == "both"
-    assert cal.choose_lut_mult_rule({"narrower": (0.6, 12), "both": (0.7, 12)}) == "narrower"
-    assert cal.choose_lut_mult_rule({"narrower": (0.5, 12), "both": (0.5, 12)}) == "narrower"
-    assert cal.choose_lut_mult_rule({"narrower": (math.inf, 0), "both": (math.inf, 0)}) == "narrower"
+    assert pf.choose_lut_mult_rule({"narrower": (0.7, 12), "both": (0.6, 12)}) == "both"
+    assert pf.choose_lut_mult_rule({"narrower": (0.6, 12), "both": (0.7, 12)}) == "narrower"
+    assert pf.choose_lut_mult_rule({"narrower": (0.5, 12), "both": (0.5, 12)}) == "narrower"
+    assert pf.choose_lut_mult_rule({"narrower": (math.inf, 0), "both": (math.inf, 0)}) == "narrower"
 
 
 @pytest.mark.parametrize("tool", cal.FITTED_PROFILES)
 def test_the_fitted_rule_is_the_choice_on_fit_rows_and_is_what_the_profile_loads(tool: str) -> None:
-    fitted = cal.fit_constants(tool)
+    fitted = pf.fit_constants(tool)
     errors = fitted["lut_mult_rule_errors"]
     assert set(errors) == set(LUT_MULT_RULES)
-    assert fitted["lut_mult_rule"] == cal.choose_lut_mult_rule({r: (e, 0) for r, e in errors.items()})
+    assert fitted["lut_mult_rule"] == pf.choose_lut_mult_rule({r: (e, 0) for r, e in errors.items()})
     # the chosen rule's error recomputed from fit rows only, with the fitted DSP constants
     designs = [r for r in cal.load_rows() if r["profile"] == tool and r["role"] == "fit"]
     layers = [r for r in cal.load_layer_rows() if r["profile"] == tool and r["role"] == "fit"]
-    error, rows = cal.dsp_fit_error(designs, layers, {k: v for k, v in fitted.items() if k != "fitted_on"})
+    error, rows = pf.dsp_fit_error(designs, layers, {k: v for k, v in fitted.items() if k != "fitted_on"})
     assert (round(error, 4), rows) == (errors[fitted["lut_mult_rule"]], fitted["lut_mult_rule_rows"])
     profile = get_profile(tool, "1.0")
     assert (profile.lut_mult_rule, profile.lut_mult_rule_rows) == (fitted["lut_mult_rule"],
@@ -91,6 +93,7 @@ def test_the_record_names_each_band_and_the_ratios_it_rests_on() -> None:
     layer = LayerSpec("d", "dense", n_in=16, n_out=8, n_mult=128, weight_bits=16, input_bits=16)
     record = to_record(estimate([layer], get_part("xczu3eg-sbva484-1-e"), 5.0, profile))
     described = record["profile"]
+    assert isinstance(described, dict)
     assert described["error_band"]["dsp"] == list(profile.error["dsp"])
     assert described["error_ratios"] == profile.error_ratios and described["error_ratios"]["dsp"] > 0
     assert described["error_pooled_ratios"] == profile.error_pooled_ratios

@@ -10,6 +10,7 @@ import pytest
 
 from accelbench.fpga import calibration as cal
 from accelbench.fpga import model as m
+from accelbench.fpga import profile_fit as pf
 from accelbench.fpga.layers import layers_from_description
 from accelbench.fpga.parts import get_part, speed_grade
 from accelbench.fpga.profiles import get_profile, list_tools, structural
@@ -82,18 +83,18 @@ def test_the_record_names_the_grade_and_the_scale_used() -> None:
 def test_grade_scales_are_fitted_from_fit_rows_only_and_refitted_without_each_source() -> None:
     rows = [r for r in cal.load_rows() if r["profile"] == "vivado-hls-2019.2" and r["role"] == "fit"]
     minus1 = [r for r in rows if (cal.part_for(r["part"]).speed_grade or "").startswith("-1")]
-    fitted = cal.fit_constants("vivado-hls-2019.2")
-    assert fitted["delay_scale_rows"] == {"-1": len(minus1)} and len(minus1) >= cal.MIN_SCALE_ROWS
+    fitted = pf.fit_constants("vivado-hls-2019.2")
+    assert fitted["delay_scale_rows"] == {"-1": len(minus1)} and len(minus1) >= pf.MIN_SCALE_ROWS
     assert 1.0 <= fitted["speed_grade_delay_scale"]["-1"] <= 2.0
     # no fit row of the other profiles is on a -1 part: their -1 scale is the datasheet prior
     for tool in ("vivado-hls-2020.1", "vitis-hls-2024.1"):
-        assert cal.fit_constants(tool)["delay_scale_rows"] == {}
-        assert cal.fit_constants(tool)["speed_grade_delay_scale"] == structural(tool)["speed_grade_delay_scale"]
+        assert pf.fit_constants(tool)["delay_scale_rows"] == {}
+        assert pf.fit_constants(tool)["speed_grade_delay_scale"] == structural(tool)["speed_grade_delay_scale"]
     # leave one source out: the refit sees one -1 row fewer (the band accounts for the scale's own error)
     for source in {r["source_key"] for r in minus1}:
         remaining = len([r for r in minus1 if r["source_key"] != source])
-        left = cal.fit_constants("vivado-hls-2019.2", source)["delay_scale_rows"]
-        assert left == ({"-1": remaining} if remaining >= cal.MIN_SCALE_ROWS else {}), source
+        left = pf.fit_constants("vivado-hls-2019.2", source)["delay_scale_rows"]
+        assert left == ({"-1": remaining} if remaining >= pf.MIN_SCALE_ROWS else {}), source
     # the shipped profile carries the fitted scales (benchmarks/fpga_model_fit.py --write was run)
     profile = get_profile("vivado-hls-2019.2", "0.5")
     assert profile.speed_grade_delay_scale == fitted["speed_grade_delay_scale"]
