@@ -157,7 +157,6 @@ def explore_main(args: argparse.Namespace) -> int:
     from accelbench.measure.policy import RunPolicy
     from accelbench.measure.runner import Runner
     from accelbench.plan import expand
-    from accelbench.results.environment import capture
     from accelbench.results.store import open_store
     from accelbench.targets import resolve
 
@@ -172,7 +171,7 @@ def explore_main(args: argparse.Namespace) -> int:
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     with open_store(args.store) as store:
         command = "accelbench fpga explore " + " ".join(args.targets)
-        with stored_run(store, run_id, command, capture(), history_options.origin(args)):
+        with stored_run(store, run_id, command, *history_options.provenance(args)):
             results = execute_local(tasks, Runner(policy, run_id), store.append, _progress,
                                     prebuild=fpga_options.prebuild_choice(args))
     rows = [_row(m) for m in results]

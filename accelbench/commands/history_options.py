@@ -33,12 +33,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="with --compare-to: exit 1 when a result regressed by more than N %% outside the noise")
 
 
-def origin(args: argparse.Namespace) -> dict[str, Any]:
-    """The run's origin for :meth:`~accelbench.results.store.Store.begin_run` (git of the working
-    directory, or ``--commit``/``--label``)."""
-    from accelbench.results.origin import detect_origin
+def provenance(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The run's environment and origin for :func:`~accelbench.commands.lifecycle.stored_run` (git of
+    the working directory, or ``--commit``/``--label``). Both need git's view of the working
+    directory: it is read once and given to both."""
+    from accelbench.results.environment import capture
+    from accelbench.results.origin import detect_origin, git_origin
 
-    return detect_origin(Path.cwd(), getattr(args, "commit", None), getattr(args, "label", None))
+    cwd = Path.cwd()
+    facts = git_origin(cwd)
+    return capture(facts), detect_origin(cwd, getattr(args, "commit", None), getattr(args, "label", None), facts)
 
 
 def apply(args: argparse.Namespace, setup: RunSetup) -> None:

@@ -158,7 +158,6 @@ def main(args: argparse.Namespace) -> int:
     from accelbench.commands.lifecycle import stored_run
     from accelbench.execute import execute_local
     from accelbench.measure.runner import Runner
-    from accelbench.results.environment import capture
     from accelbench.results.store import open_store
 
     policy = build_policy(args)
@@ -167,7 +166,7 @@ def main(args: argparse.Namespace) -> int:
     runner = Runner(policy, run_id, power_hook=setup.power_hook)
     with open_store(args.store) as store:
         command = "accelbench run " + " ".join(args.targets or [DEFAULT_TARGET])
-        with stored_run(store, run_id, command, capture(), history_options.origin(args)):
+        with stored_run(store, run_id, command, *history_options.provenance(args)):
             stderr(f"run {run_id}: {len(tasks)} measurement(s) -> {args.store}")
             results = execute_local(tasks, runner, store.append, progress_line,
                                     prebuild=fpga_options.prebuild_choice(args))

@@ -35,7 +35,6 @@ def main(args: argparse.Namespace) -> int:
     from accelbench.commands.lifecycle import stored_run
     from accelbench.execute import execute_local
     from accelbench.measure.runner import Runner
-    from accelbench.results.environment import capture
     from accelbench.results.store import open_store
     from accelbench.sweep import Summary, default_sweep_id, note_abandoned, pending
 
@@ -73,7 +72,7 @@ def main(args: argparse.Namespace) -> int:
             client, cluster = connect(args.scheduler, workers)  # fails in one line before any run is stored
         command = f"accelbench sweep {' '.join(args.targets)} --sweep-id {sweep_id}"
         try:
-            with stored_run(store, run_id, command, capture(), history_options.origin(args)):
+            with stored_run(store, run_id, command, *history_options.provenance(args)):
                 stderr(f"sweep {sweep_id}: {len(todo)} to run, {skipped} already stored ({args.executor} executor)")
                 if client is None:
                     summary.results = execute_local(todo, Runner(policy, run_id, setup.power_hook), store.append,

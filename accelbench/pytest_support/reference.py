@@ -54,18 +54,22 @@ def _measurements(records: list[dict[str, Any]], run_id: str) -> list[Measuremen
 
 
 def _environment(rootpath: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The run environment and origin, with the commit of the project under test (pytest's rootdir)."""
-    from accelbench.results.environment import capture, git_commit
+    """The run environment and origin, with the commit of the project under test (pytest's rootdir).
 
-    env = capture()
-    git = git_commit(rootpath)
+    Git is asked once about rootdir; its answer gives the environment's commit, the origin and,
+    when pytest runs from rootdir (the usual case), the environment's project facts too."""
+    from accelbench.results.environment import capture, git_commit
+    from accelbench.results.origin import git_origin
+
+    facts = git_origin(rootpath) if (rootpath / ".git").exists() else None
+    from_root = facts is not None and Path.cwd().resolve() == rootpath.resolve()
+    env = capture(facts if from_root else None)
+    git = git_commit(rootpath, facts) if facts is not None else {}
     origin: dict[str, Any] = {}
-    if git:
+    if facts and git:
         env["git"] = git
         env["commit"] = {"id": git.get("commit"), "dirty": git.get("dirty")}
-        from accelbench.results.origin import git_origin
-
-        origin = git_origin(rootpath) or {"commit_id": git.get("commit"), "dirty": git.get("dirty")}
+        origin = dict(facts)
     return env, origin
 
 

@@ -40,12 +40,22 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def git_commit(directory: Path | None = None) -> dict[str, Any]:
+#: accelbench's own source tree (a git checkout when accelbench runs from one).
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def git_commit(directory: Path | None = None, git_facts: dict[str, Any] | None = None) -> dict[str, Any]:
     """The commit of the checkout at ``directory`` (default: accelbench's own source, when it runs
-    from a checkout) and whether its tree is dirty; empty outside a checkout."""
-    root = directory or Path(__file__).resolve().parents[2]
+    from a checkout) and whether its tree is dirty; empty outside a checkout.
+
+    ``git_facts`` is :func:`~accelbench.results.origin.git_origin` of ``directory`` when the caller
+    already read it: the answer is then taken from it instead of asking git again."""
+    root = directory or SOURCE_ROOT
     if not (root / ".git").exists():
         return {}
+    if git_facts is not None:
+        known = bool(git_facts.get("commit_id")) and git_facts.get("dirty") is not None
+        return {"commit": git_facts["commit_id"], "dirty": git_facts["dirty"]} if known else {}
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, check=True, capture_output=True, text=True, timeout=10
@@ -59,12 +69,13 @@ def git_commit(directory: Path | None = None) -> dict[str, Any]:
     return {"commit": commit, "dirty": bool(dirty)}
 
 
-def project_git(cwd: Path) -> dict[str, Any]:
+def project_git(cwd: Path, git_facts: dict[str, Any] | None = None) -> dict[str, Any]:
     """The commit, dirty flag and branch of the project under test: the repository holding the
-    working directory (as the run's origin), not accelbench's checkout; empty outside a repository."""
+    working directory (as the run's origin), not accelbench's checkout; empty outside a repository.
+    ``git_facts``: :func:`~accelbench.results.origin.git_origin` of ``cwd``, when already read."""
     from accelbench.results.origin import git_origin
 
-    origin = git_origin(cwd)
+    origin = git_origin(cwd) if git_facts is None else git_facts
     if not origin:
         return {}
     return {"commit": origin["commit_id"], "dirty": origin["dirty"], "branch": origin["branch"]}
@@ -91,16 +102,22 @@ def threads() -> dict[str, Any]:
     return {"cpu_count": os.cpu_count(), "affinity": affinity, "env": env}
 
 
-def capture() -> dict[str, Any]:
-    """Everything above, as one JSON-able dictionary stored with each run."""
+def capture(git_facts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything above, as one JSON-able dictionary stored with each run.
+
+    ``git_facts`` is :func:`~accelbench.results.origin.git_origin` of the working directory when the
+    caller read it once for both this environment and the run's origin; without it git is asked here.
+    They also give accelbench's own commit when the working directory is accelbench's checkout."""
+    cwd = Path.cwd()
+    source_facts = git_facts if git_facts is not None and cwd.resolve() == SOURCE_ROOT else None
     return {
         "hostname": socket.gethostname(),
         "platform": platform.platform(),
         "python": sys.version.split()[0],
         "cpu": cpu_model(),
         "packages": package_versions(),
-        "git": project_git(Path.cwd()),
-        "accelbench_source": git_commit(),
+        "git": project_git(cwd, git_facts),
+        "accelbench_source": git_commit(None, source_facts),
         "blas": blas_info(),
         "threads": threads(),
     }

@@ -59,28 +59,34 @@ def git_origin(cwd: Path) -> dict[str, Any]:
     }
 
 
-def commit_time(cwd: Path, commit: str) -> str | None:
-    """The committer time (ISO 8601) of ``commit`` in the repository of ``cwd``, if git knows it."""
+def commit_time(cwd: Path, commit: str, git_facts: dict[str, Any] | None = None) -> str | None:
+    """The committer time (ISO 8601) of ``commit`` in the repository of ``cwd``, if git knows it
+    (from ``git_facts``, :func:`git_origin` of ``cwd``, when ``commit`` is the HEAD they describe)."""
     if commit.startswith("-"):
         return None
     full = _git(cwd, "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}")
+    if full and git_facts and full == git_facts.get("commit_id"):
+        return git_facts.get("commit_time")
     return _git(cwd, "show", "-s", "--format=%cI", full) if full else None
 
 
-def detect_origin(cwd: Path | None = None, commit: str | None = None, label: str | None = None) -> dict[str, Any]:
+def detect_origin(cwd: Path | None = None, commit: str | None = None, label: str | None = None,
+                  git_facts: dict[str, Any] | None = None) -> dict[str, Any]:
     """The origin of a run started in ``cwd`` (default: the current directory).
 
     ``commit`` (``--commit``) overrides what git says (branch and dirty flag are then unknown,
     the commit time is looked up when git knows the commit); ``label`` (``--label``) is stored as
     given. Values are validated: one line, at most :data:`MAX_TEXT` characters (UserError).
+    ``git_facts`` is :func:`git_origin` of ``cwd`` when the caller already read it for the run's
+    environment (a run asks git once); without it git is asked here.
     """
     where = cwd or Path.cwd()
     commit = check_text(commit, "--commit")
     label = check_text(label, "--label")
     if commit is not None:
         origin: dict[str, Any] = {"commit_id": commit, "branch": None, "dirty": None,
-                                  "commit_time": commit_time(where, commit)}
+                                  "commit_time": commit_time(where, commit, git_facts)}
     else:
-        origin = {key: None for key in ORIGIN_KEYS} | git_origin(where)
+        origin = {key: None for key in ORIGIN_KEYS} | (git_origin(where) if git_facts is None else git_facts)
     origin["label"] = label
     return origin
