@@ -83,6 +83,7 @@ class PynqBackend(BaseBackend):
     def prepare_design(self, workload: Workload, config: Mapping[str, Any]) -> Prepared:
         """The hls4ml design of any kind (fpga.lowering has the per-kind step), loaded on the board."""
         from accelbench.board.bundle import DESIGN_KEYS, bundle_hash, emulation_bundle
+        from accelbench.fpga.bundle_build import bundle_io
         from accelbench.fpga.config import resolve_config
         from accelbench.fpga.lowering import lower
 
@@ -94,8 +95,7 @@ class PynqBackend(BaseBackend):
         fpga_config["fpga_board"] = board
         cfg = resolve_config(workload, fpga_config)
         lowered = lower(workload)
-        io = {"input_shapes": [list(s) for s in lowered.input_shapes], "output_size": int(
-            np.prod(workload.output_shape(1)[1:]))}
+        io = bundle_io(workload, lowered)  # a multi-input design's packed layout, as `fpga bundle` records it
         if emulated:
             files = emulation_bundle(workload.kind, workload.params, workload.name, fpga_config, io)
         else:

@@ -9,6 +9,10 @@ Designs may take several inputs (an RNN step takes x and h, an LSTM step also c)
 reach the design either through one DMA engine per input (``axi_dma_0``, ``axi_dma_1``, ...)
 or, when the overlay has a single engine, as one stream whose rows are the inputs' rows
 concatenated in order (``io.json`` ``"input_packing": "dma-per-input" | "concat"`` forces one).
+A bundle built by ``accelbench fpga bundle`` for a multi-input design records its packed layout
+in ``io.json`` (``packed_inputs``, :mod:`accelbench.board.packing`): the real device builds the
+one DMA buffer from it, and the emulated device packs and splits the inputs by it, as the
+generated HLS wrapper does, before the C simulation.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from accelbench.board.bundle import LIMIT_KEYS, DesignLimits, emulation_config
+from accelbench.board.packing import PackedInput, pack, read_layout, unpack
 
 
 class Device(Protocol):
@@ -35,6 +40,10 @@ class Device(Protocol):
 
 class PynqDevice:
     """A PYNQ overlay built by hls4ml's VivadoAccelerator backend (AXI-stream design behind ``axi_dma_0``).
+
+    hls4ml's block designs put the engine in a hierarchy (``hier_0/axi_dma_0``, which its own PYNQ
+    driver reaches as ``overlay.hier_0.axi_dma_0``): engines are found by name at the top level or
+    under any hierarchy of the overlay's ``ip_dict`` (:func:`find_dma`).
 
     Runs on the board's own PYNQ Python: ``pynq`` is imported here, lazily. Latency is timed on
     the board around DMA send, receive and wait; rails are sampled on the board over the same runs.
@@ -61,14 +70,18 @@ class PynqDevice:
         from accelbench.power.pynq_rails import read_rails
 
         rows = check_inputs(inputs, self.io.get("input_shapes"))
-        streams = pack_inputs(inputs, input_dmas(self.overlay, len(inputs), self.io.get("input_packing")))
+        layout = read_layout(self.io)
+        if layout is not None:  # the bundle's wrapper reads one stream laid out as io.json says
+            streams = [Stream("axi_dma_0", pack(inputs, layout))]
+        else:
+            streams = pack_inputs(inputs, input_dmas(self.overlay, len(inputs), self.io.get("input_packing")))
         n_out = int(self.io["output_size"])
         in_buffers = []
         for stream in streams:
             buffer = allocate(shape=stream.array.shape, dtype=np.float32)
             buffer[:] = stream.array
-            in_buffers.append((getattr(self.overlay, stream.dma), buffer))
-        out_dma = self.overlay.axi_dma_0
+            in_buffers.append((find_dma(self.overlay, stream.dma), buffer))
+        out_dma = find_dma(self.overlay, "axi_dma_0")
         out_buffer = allocate(shape=(rows, n_out), dtype=np.float32)
         samples: dict[str, list[list[float]]] = {}
         stop = threading.Event()
@@ -118,6 +131,7 @@ class EmulatedDevice:
         self.delay_s = delay_s
         self.prepared: Any = None
         self.input_shapes: list[list[int]] = []
+        self.layout: list[PackedInput] | None = None
 
     def load(self, directory: Path) -> dict[str, Any]:
         from accelbench.backends.fpga_hls4ml import Hls4mlBackend
@@ -143,6 +157,7 @@ class EmulatedDevice:
             raise ValueError(f"the design is model-only on this agent (more than {self.limits.model_only_max_mults} "
                              f"multiplications are not compiled for C simulation): the emulated board cannot run it")
         self.input_shapes = [list(s) for s in self.prepared.handle["design"].lowered.input_shapes]
+        self.layout = bundle_layout(directory, self.input_shapes)
         model = self.prepared.handle["model"]
         return {"load_time_s": time.perf_counter() - t0, "emulated": True,
                 "model": {"latency_cycles": model.latency_cycles, "ii_cycles": model.ii_cycles,
@@ -152,6 +167,8 @@ class EmulatedDevice:
 
     def run(self, inputs: list[np.ndarray], repeats: int, power: bool) -> dict[str, Any]:
         rows = check_inputs(inputs, self.input_shapes)
+        if self.layout is not None:  # the one DMA buffer a real board gets, split as the HLS wrapper does
+            inputs = unpack(pack(inputs, self.layout), self.layout)
         if self.delay_s:
             time.sleep(self.delay_s)
         design = self.prepared.handle["design"]
@@ -188,6 +205,46 @@ def check_inputs(inputs: list[np.ndarray], input_shapes: list[list[int]] | None)
     return rows
 
 
+def bundle_layout(directory: Path, input_shapes: list[list[int]]) -> list[PackedInput] | None:
+    """The packed layout of the bundle's ``io.json`` (None without one); ValueError when it does not fit the design."""
+    path = directory / "io.json"
+    if not path.is_file():
+        return None
+    try:
+        layout = read_layout(json.loads(path.read_text()))
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ValueError(f"malformed io.json: {exc}") from None
+    if layout is not None and [e.size for e in layout] != [int(np.prod(s)) for s in input_shapes]:
+        raise ValueError(f"io.json packs inputs of shapes {[list(e.shape) for e in layout]}, the design "
+                         f"takes {input_shapes}")
+    return layout
+
+
+def find_dma(overlay: Any, name: str) -> Any:
+    """The overlay's DMA engine ``name``: a top-level attribute, else under a hierarchy (``hier_0/axi_dma_0``).
+
+    Raises ValueError naming the engine when the overlay has none of that name.
+    """
+    if hasattr(overlay, name):
+        return getattr(overlay, name)
+    for path in getattr(overlay, "ip_dict", None) or {}:
+        parts = str(path).split("/")
+        if parts[-1] == name:
+            engine = overlay
+            for part in parts:
+                engine = getattr(engine, part)
+            return engine
+    raise ValueError(f"the overlay has no DMA engine {name}")
+
+
+def has_dma(overlay: Any, name: str) -> bool:
+    try:
+        find_dma(overlay, name)
+    except (ValueError, AttributeError):
+        return False
+    return True
+
+
 def input_dmas(overlay: Any, n_inputs: int, packing: str | None) -> list[str]:
     """The DMA engines the inputs go through: one per input, or ``["axi_dma_0"]`` to concatenate."""
     per_input = [f"axi_dma_{i}" for i in range(n_inputs)]
@@ -195,7 +252,7 @@ def input_dmas(overlay: Any, n_inputs: int, packing: str | None) -> list[str]:
         raise ValueError(f"io.json input_packing must be dma-per-input or concat, got {packing!r}")
     if packing == "concat" or n_inputs == 1:
         return per_input[:1]
-    missing = [name for name in per_input if not hasattr(overlay, name)]
+    missing = [name for name in per_input if not has_dma(overlay, name)]
     if packing == "dma-per-input" and missing:
         raise ValueError(f"the overlay has no {', '.join(missing)} for its {n_inputs} inputs")
     return per_input if not missing else per_input[:1]
