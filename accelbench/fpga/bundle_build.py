@@ -21,6 +21,8 @@ a ZCU102.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 import subprocess
@@ -110,11 +112,12 @@ def write_packed_project(lowered: Any, cfg: FpgaConfig, project: Path) -> Any:
     assert cfg.board is not None
     board = VIVADO_ACCELERATOR_BOARDS[cfg.board]
     board_design_tcl(board)  # refuse a board without a one-DMA block design before converting
-    model = hls4ml.converters.convert_from_pytorch_model(
-        lowered.module, hls_config=hls_config(lowered, cfg), output_dir=str(project), backend="Vivado",
-        part=cfg.part, io_type="io_stream", clock_period=cfg.clock_ns,
-    )
-    model.write()
+    with contextlib.redirect_stdout(io.StringIO()):  # hls4ml prints its topology; stdout is the CLI's
+        model = hls4ml.converters.convert_from_pytorch_model(
+            lowered.module, hls_config=hls_config(lowered, cfg), output_dir=str(project), backend="Vivado",
+            part=cfg.part, io_type="io_stream", clock_period=cfg.clock_ns,
+        )
+        model.write()
     write_packed_accelerator(model, concat_layout(lowered.input_shapes), board)
     return model
 
