@@ -227,8 +227,12 @@ def build_design(workload: Workload, cfg: FpgaConfig, root: Path | None = None) 
     csim = CSim(manifest["library"], manifest["top"], manifest["input_sizes"], manifest["output_sizes"])
     design = Design(workload, cfg, lowered, csim, layers, key, directory, functional=True,
                     cache_hit=library.cache_hit, compile_s=library.compile_s)
-    recipe = f"{manifest['recipe']}, flags {' '.join(manifest['cxxflags'])}" if manifest.get("cxxflags") else \
-        manifest.get("recipe", "")
+    recipe = manifest.get("recipe", "")
+    pch = manifest.get("pch")
+    if isinstance(pch, dict) and pch.get("used") is True:  # recorded by the worker since the PCH exists
+        recipe += " with precompiled ap_types header"
+    if manifest.get("cxxflags"):
+        recipe += f", flags {' '.join(manifest['cxxflags'])}"
     if design.cache_hit:
         design.notes.append(f"cached C-simulation build {key} (converted and compiled in {manifest['compile_s']:.1f} s "
                             f"earlier; {recipe})")

@@ -23,6 +23,17 @@ float64 inputs, in and far out of range) on GRU, LSTM and vanilla RNN cells, a g
 conv2d, jet_mlp (softmax) and a depthwise ONNX block; ``tests/fpga/test_build_manifest.py`` keeps
 checking a GRU. If hls4ml ever generates a ``build_lib.sh`` other than the one this mirrors, the
 worker runs that script instead and the manifest says so.
+
+The ap_types headers (``ap_fixed.h``, ``ap_int.h``, ``hls_stream.h``, after ``<iostream>``: what
+every design's firmware includes first) come precompiled (:mod:`accelbench.fpga.pch`): one header
+built once per g++ version, flags and hls4ml ap_types, passed as ``-include``, so each design's g++
+loads it instead of parsing them again (an earlier measurement: about 38 % less g++ CPU per design;
+building the PCH once took about 4.5 s and 100 MB). Include guards make the firmware's own includes
+of them no-ops, so the translation unit is the same and so are the outputs
+(``tests/fpga/test_pch.py``). It is built on the first compile that needs it, under that build's
+limits, or ahead with ``python -m accelbench.fpga.pch``. A missing, rejected or corrupt PCH, or a
+project whose ap_types differ from the ones it was built from, means the plain compile; ``pch`` in
+the manifest says which ran (``ACCELBENCH_PCH=0`` turns it off).
 """
 
 from __future__ import annotations
@@ -78,27 +89,46 @@ def compile_project(project: Path, name: str, stamp: str) -> dict[str, Any]:
     """Compile hls4ml's written project into ``firmware/<name>-<stamp>.so``; how it was compiled.
 
     One g++ on a generated file that includes ``firmware/<name>.cpp`` and ``<name>_bridge.cpp``
-    (the two sources build_lib.sh compiles separately and links). Raises RuntimeError with
-    g++'s last lines on failure.
+    (the two sources build_lib.sh compiles separately and links), with the precompiled ap_types
+    header (:mod:`accelbench.fpga.pch`, built here on first need) when the project may use it. A
+    PCH g++ rejects (``-Werror=invalid-pch``) or any failure with it means the plain compile runs
+    instead, and a PCH that fails where the plain compile succeeds is discarded. ``pch`` in the
+    result says whether it was used (and, if not, why). Raises RuntimeError with g++'s last lines
+    on failure.
     """
+    from accelbench.fpga import pch as pch_module
+
     library = project / "firmware" / f"{name}-{stamp}.so"
     script = (project / "build_lib.sh").read_text()
     if not all(line in script for line in _EXPECTED_SCRIPT):  # not the script this mirrors: run it
         done = subprocess.run(["bash", "./build_lib.sh"], cwd=project, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"build_lib.sh failed: {_tail(done.stdout + done.stderr)}")
-        return {"recipe": FALLBACK_RECIPE, "cxxflags": []}
+        return {"recipe": FALLBACK_RECIPE, "cxxflags": [], "pch": {"used": False, "why": "build_lib.sh ran"}}
     (project / UNITY_SOURCE).write_text(
         "// accelbench: hls4ml's firmware and bridge as one translation unit (see compile_worker.py)\n"
         f'#include "firmware/{name}.cpp"\n#include "{name}_bridge.cpp"\n')
     flags = cxx_flags()
     weights_dir = f'"{project.absolute()}/firmware/weights"'
-    command = ["g++", *flags, "-Ifirmware/ap_types/", f"-DWEIGHTS_DIR={weights_dir}", "-shared", UNITY_SOURCE,
-               "-o", str(library.relative_to(project))]
-    done = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+    rest = ["-Ifirmware/ap_types/", f"-DWEIGHTS_DIR={weights_dir}", "-shared", UNITY_SOURCE,
+            "-o", str(library.relative_to(project))]
+    pch, why = pch_module.for_project(project, name, flags)
+    if pch is not None:
+        # -Wfatal-errors: a rejected PCH fails at once instead of after compiling the whole file.
+        done = _gxx([*flags, "-Werror=invalid-pch", "-Wfatal-errors", "-include", str(pch.header), *rest], project)
+        if done.returncode == 0:
+            return {"recipe": BUILD_RECIPE, "cxxflags": flags, "pch": {"used": True, "path": str(pch.header)}}
+        why = f"g++ failed with it ({_tail(done.stderr or done.stdout)}); compiled without"
+    done = _gxx([*flags, *rest], project)
     if done.returncode != 0:
         raise RuntimeError(f"g++ failed: {_tail(done.stderr or done.stdout)}")
-    return {"recipe": BUILD_RECIPE, "cxxflags": flags}
+    if pch is not None:  # the plain compile succeeded where the PCH failed: the PCH is broken
+        pch_module.discard(pch)
+    return {"recipe": BUILD_RECIPE, "cxxflags": flags, "pch": {"used": False, "why": why}}
+
+
+def _gxx(args: list[str], project: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["g++", *args], cwd=project, capture_output=True, text=True, check=False)
 
 
 def _tail(text: str) -> str:

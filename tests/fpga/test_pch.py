@@ -1,0 +1,42 @@
+"""The precompiled ap_types header changes how much g++ parses, never what it builds: a design
+compiled with it predicts exactly the bits of the same design compiled without it, and its manifest
+and notes say how the library was compiled."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from accelbench.fpga.build import build_design
+from accelbench.fpga.cache import MANIFEST
+from accelbench.fpga.config import resolve_config
+from accelbench.fpga.pch import PCH_ENV
+from accelbench.kinds import make_workload
+
+#: Also built by test_build_manifest.py: in a full session the PCH build below is a cache hit.
+GEMM = make_workload("gemm", {"m": 2, "n": 3, "k": 5})
+
+
+def _pch(design_directory: Path) -> dict[str, object]:
+    return dict(json.loads((design_directory / MANIFEST).read_text())["pch"])
+
+
+def test_a_design_compiled_with_the_pch_predicts_the_bits_of_the_plain_compile(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    cfg = resolve_config(GEMM, {})
+    with_pch = build_design(GEMM, cfg)  # the session cache: compiled with the PCH, built on first need
+    assert with_pch.csim is not None and _pch(with_pch.directory)["used"] is True, _pch(with_pch.directory)
+    assert any("with precompiled ap_types header" in note for note in with_pch.notes), with_pch.notes
+    monkeypatch.setenv(PCH_ENV, "0")
+    monkeypatch.setenv("ACCELBENCH_CACHE_DIR", str(tmp_path))  # another cache: compiled again, plainly
+    plain = build_design(GEMM, cfg)
+    assert plain.csim is not None and not plain.cache_hit and _pch(plain.directory)["used"] is False
+    assert not any("precompiled" in note for note in plain.notes), plain.notes
+    for scale in (1.0, 20.0):  # inside and far outside the fixed-point range
+        for dtype in (np.float32, np.float64):
+            (a,) = GEMM.make_inputs(3, 5)
+            x = np.ascontiguousarray((np.asarray(a) * scale).reshape(-1, plain.csim.input_sizes[0]), dtype=dtype)
+            assert with_pch.csim.predict(x).tobytes() == plain.csim.predict(x).tobytes(), (scale, dtype)
