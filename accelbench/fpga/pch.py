@@ -48,6 +48,9 @@ PCH_FORMAT = 1
 PCH_ENV = "ACCELBENCH_PCH"
 #: How long a build waits for another process that is building the PCH before compiling without it.
 LOCK_WAIT_S = 30.0
+#: How long a failed PCH build stops later designs from retrying it (a full disk or a build killed at
+#: its time limit is often over by then; a real g++ rejection fails again and waits again).
+FAILED_RETRY_S = 3600.0
 
 _INCLUDE = re.compile(r'^\s*#\s*include\s*([<"][^>"]+[>"])', re.MULTILINE)
 
@@ -114,14 +117,15 @@ def first_includes(project: Path, name: str) -> list[str]:
 def ensure(flags: list[str], wait_s: float = LOCK_WAIT_S, force: bool = False) -> tuple[Pch | None, str]:
     """The PCH for ``flags`` and hls4ml's ap_types, built now unless it exists; (None, why) when it
     cannot be had within ``wait_s`` (another process is building it) or its build failed. A failed
-    build leaves a ``<key>.failed`` note so later designs do not each retry it; ``force`` retries."""
+    build leaves a ``<key>.failed`` note so later designs do not each retry it for
+    :data:`FAILED_RETRY_S`; ``force`` retries at once."""
     source = template_ap_types()
     key = pch_key(flags, content_hash(source))
     root = pch_root()
     pch, failed = Pch(root / key), root / f"{key}.failed"
     if pch.gch.exists():
         return pch, ""
-    if failed.exists() and not force:
+    if not force and _recent(failed):
         return None, f"its build failed earlier ({failed})"
     root.mkdir(parents=True, exist_ok=True)
     with (root / f"{key}.lock").open("w") as lock:
@@ -135,6 +139,14 @@ def ensure(flags: list[str], wait_s: float = LOCK_WAIT_S, force: bool = False) -
             return None, f"its build failed: {error}"
         failed.unlink(missing_ok=True)
         return pch, ""
+
+
+def _recent(note: Path) -> bool:
+    """Whether ``note`` exists and was written less than :data:`FAILED_RETRY_S` ago."""
+    try:
+        return time.time() - note.stat().st_mtime < FAILED_RETRY_S
+    except OSError:
+        return False
 
 
 def _lock(lock: TextIO, wait_s: float) -> bool:
