@@ -1,6 +1,8 @@
 """Wall and CPU time of an FPGA suite on fpga-hls4ml (``accelbench run``) or of ``fpga explore``:
 the code as the performance issue found it (``--baseline-cli``), then today's code cold with the
-designs built one after another, cold with them built concurrently (prebuild), and warm.
+designs built one after another, cold with them built concurrently (prebuild), cold designs with
+the precompiled ap_types header already built (accelbench/fpga/pch.py: built once per compiler and
+cache directory, so every run after a machine's first FPGA build starts this way), and warm.
 
 Each cold run gets a fresh build cache (``ACCELBENCH_CACHE_DIR`` pointing at a new temporary
 directory, see accelbench/fpga/cache.py); the warm run reuses the cache the prebuild run filled.
@@ -95,11 +97,15 @@ def main() -> None:
         runs.append(("baseline (code the issue measured), cold", [args.baseline_cli], "baseline", True, True))
     runs += [("cold, designs built one after another (--no-prebuild)", ours, "serial", False, False),
              ("cold, designs built concurrently (prebuild)", ours, "parallel", True, False),
+             ("cold designs, precompiled header already built (prebuild)", ours, "pch-ready", True, False),
              ("warm (every design cached)", ours, "parallel", True, False)]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="fpga-suite-wall-") as tmp:
         root = Path(tmp)
         for label, cli, cache, prebuild, baseline in runs:
+            if cache == "pch-ready":  # untimed: what a machine's first FPGA build leaves behind
+                subprocess.run([sys.executable, "-m", "accelbench.fpga.pch"], check=True, stdout=subprocess.DEVNULL,
+                               env={**os.environ, "ACCELBENCH_CACHE_DIR": str(root / cache)})
             command = command_for(cli, args, root / f"{len(rows)}.duckdb", prebuild, baseline)
             cpu0 = cpu_children_s()
             row = timed(label, command, root / cache, args.timeout_s)
