@@ -148,9 +148,17 @@ def arithmetic_cycles(n_terms: int, clock_ns: float, profile: Profile, multiply:
     return math.floor(delay / profile.effective_period_ns(clock_ns))
 
 
-def tree_floor_cycles(n_terms: int, clock_ns: float, profile: Profile, scale: float = 1.0) -> int:
-    """The adder tree alone at the full clock period: no schedule can be shallower (cycles)."""
-    return math.floor(profile.add_ns * tree_levels(n_terms) * scale / clock_ns)
+def chain_floor_cycles(layers: Sequence[LayerSpec], clock_ns: float, profile: Profile, scale: float = 1.0) -> int:
+    """The adder trees of every multiply-accumulate layer one inference passes through, end to end
+    (a recurrent layer's once per timestep), at the full clock period: no schedule is shallower.
+
+    The delays are added before rounding down: four layers of 3.6 ns each are 2 cycles at 5 ns,
+    where rounding each layer down first would give 0.
+    """
+    levels = sum(tree_levels(layer.n_in + (layer.n_out if layer.kind in ("lstm", "gru") else 0))
+                 * (layer.timesteps if layer.kind in ("lstm", "gru") else 1)
+                 for layer in layers if layer.kind in MAC_KINDS)
+    return math.floor(profile.add_ns * levels * scale / clock_ns)
 
 
 def bram18k_for(depth: int, width_bits: int) -> int:
@@ -424,9 +432,7 @@ def estimate(
         latency = max(item.busy_cycles for item in per_layer) - 1 + sum(item.depth_cycles for item in per_layer)
     else:
         latency = sum(item.latency_cycles for item in per_layer)
-    floor = sum(tree_floor_cycles(layer.n_in + (layer.n_out if layer.kind in ("lstm", "gru") else 0), clock_ns,
-                                  profile, delay.scale) * (layer.timesteps if layer.kind in ("lstm", "gru") else 1)
-                for layer in layers if layer.kind in MAC_KINDS)
+    floor = chain_floor_cycles(layers, clock_ns, profile, delay.scale)
     latency = max(latency, floor)
     ii = max((item.ii_cycles for item in per_layer), default=1)
     totals = {

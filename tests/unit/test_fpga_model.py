@@ -186,3 +186,11 @@ def test_known_weights_map_products_by_their_csd_digits() -> None:
     estimate_ = m.estimate_layer(layer, U250, 5.0, profile=modern)
     assert estimate_.mapping == {"zero": 1, "shift": 1, "csd": 1, "full": 1, "csd_adders": 1}
     assert estimate_.dsp == 1 and estimate_.dsp_low <= 1 <= estimate_.dsp_high
+
+
+def test_the_latency_floor_adds_the_layers_adder_trees_before_rounding_down() -> None:
+    fast = dataclasses.replace(P, mult_ns=0.0, add_ns=0.6, clock_uncertainty=0.0)
+    layers = [dense(64, 64) for _ in range(4)]  # 6 levels x 0.6 ns = 3.6 ns each: 0 cycles alone at 5 ns
+    assert m.estimate(layers[:1], U250, 5.0, fast).latency_floor_cycles == 0
+    design = m.estimate(layers, U250, 5.0, fast)  # 14.4 ns end to end
+    assert design.latency_floor_cycles == 2 and design.ranges["latency_cycles"][0] >= 2
