@@ -78,6 +78,9 @@ def read_layout(io: Mapping[str, Any]) -> list[PackedInput] | None:
         total = int(io["packed_size"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"io.json packed_inputs/packed_size malformed: {exc!r}") from None
+    if any(not entry.shape or min(entry.shape) < 1 for entry in layout):
+        raise ValueError(f"io.json packed_inputs shapes must be non-empty lists of positive sizes, got "
+                         f"{[list(entry.shape) for entry in layout]}")
     if layout != concat_layout([entry.shape for entry in layout]) or total != packed_size(layout):
         raise ValueError("io.json packed_inputs must list the inputs in order, back to back from offset 0, "
                          f"each of prod(shape) values, packed_size in all: got {entries} (packed_size {total})")
