@@ -29,8 +29,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from accelbench.errors import UserError
 from accelbench.fpga.cache import cache_root, design_key
 from accelbench.fpga.config import FpgaConfig
@@ -83,8 +81,22 @@ def bundle_io(workload: Workload, lowered: Any, packed: bool = True) -> dict[str
     from accelbench.board.packing import packing_json
 
     shapes = [list(s) for s in lowered.input_shapes]
-    return {"input_shapes": shapes, "output_size": int(np.prod(workload.output_shape(1)[1:])),
+    return {"input_shapes": shapes, "output_size": design_output_size(lowered),
             **(packing_json(shapes) if packed else {})}
+
+
+def design_output_size(lowered: Any) -> int:
+    """Values the design streams out per input row: its module's output on one row of zeros.
+
+    Not the workload's output per item: a GEMM design takes one row of A per call (n values out, not
+    m x n), and a sequence's LSTM cell returns concat(h', c') (2 x hidden) for the host to feed back.
+    The board sizes its receive buffer from this.
+    """
+    import torch
+
+    with torch.no_grad():
+        out = lowered.module(*[torch.zeros(1, *shape) for shape in lowered.input_shapes])
+    return int(out[0].numel())
 
 
 #: The vivado_hls run of the vivado flow (hls4ml's VivadoBackend.build options: synthesis and IP export).
