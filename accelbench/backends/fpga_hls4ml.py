@@ -47,19 +47,12 @@ def _output_scale(workload: Workload) -> float:
     return float(np.max(np.abs(workload.reference(inputs)))) or 1.0
 
 
-def _recurrent_gain(workload: Workload) -> float:
-    """Spectral norm of the recurrent weights (per gate block, the largest): how a state error grows per step."""
-    w_hh = np.asarray(workload.weights()["w_hh"], dtype=np.float64)
-    hidden = w_hh.shape[1]
-    return max(float(np.linalg.norm(w_hh[i:i + hidden], 2)) for i in range(0, w_hh.shape[0], hidden))
-
-
 def _prepare(backend: Hls4mlBackend, workload: Workload, config: Mapping[str, Any]) -> Prepared:
     from accelbench.fpga.build import build_design
     from accelbench.fpga.config import resolve_config
     from accelbench.fpga.model import estimate, sequence, to_record
     from accelbench.fpga.parts import get_part
-    from accelbench.fpga.tolerance import Tolerance, precision_tolerance
+    from accelbench.fpga.tolerance import Tolerance, precision_tolerance, recurrent_gain
 
     cfg = resolve_config(workload, config)
     profile = cfg.profile()
@@ -86,7 +79,7 @@ def _prepare(backend: Hls4mlBackend, workload: Workload, config: Mapping[str, An
         if cfg.rtol is not None:
             tolerance = Tolerance(cfg.rtol, "override (fpga_rtol)")
         else:
-            gain = _recurrent_gain(workload) if steps > 1 else 0.0
+            gain = recurrent_gain(workload.weights()["w_hh"]) if steps > 1 else 0.0
             tolerance = precision_tolerance(design.layers, cfg.fixed, _output_scale(workload), steps, gain)
             if design.lowered.route == "qonnx":  # a quantized model: plus one activation quantizer step
                 from accelbench.fpga.qonnx_lowering import with_quantization

@@ -138,12 +138,21 @@ class PynqBackend(BaseBackend):
         if emulated:
             notes.append("emulated board: outputs from the hls4ml C simulation, timing modeled")
         rtol = cfg.tolerance(lowered.depth)
+        how = (f"tolerance {rtol:g} (override, fpga_rtol)" if cfg.rtol is not None else
+               f"tolerance {rtol:g}: 16 LSB per layer of depth {lowered.depth}, at most the cap")
         if lowered.steps > 1:
             rtol, how = sequence_rtol(cfg, workload, lowered.depth, lowered.steps)
             notes.append(f"sequence of {lowered.steps} steps: the one-step cell design, called once per timestep "
                          f"by the host with the state fed back; {how}")
             if not emulated:
                 notes.append(f"latency: {SEQUENCE_TIMING}")
+        # the record's tolerance is the one this host checks the board's outputs against (never a
+        # bound the agent reports about its own outputs, kept beside it as agent_tolerance)
+        fpga = figures["fpga"]
+        if "tolerance" in fpga:
+            fpga["agent_tolerance"] = fpga.pop("tolerance")
+        fpga["tolerance"] = {"rtol": rtol, "source": "override (fpga_rtol)" if cfg.rtol is not None else
+                             "host check (coarse precision bound)", "steps": lowered.steps, "method": how}
         return Prepared(workload, config, handle={"client": client, "hash": digest, "lowered": lowered,
                                                   "model": info.get("model"), "emulated": emulated},
                         rtol=rtol, figures=figures, provenance=provenance, notes=notes)
@@ -271,13 +280,12 @@ def sequence_rtol(cfg: Any, workload: Workload, depth: int, steps: int) -> tuple
     its precision bound (:func:`accelbench.fpga.tolerance.sequence_factor` with the recurrent
     weights' gain), at most :data:`~accelbench.fpga.tolerance.MAX_RTOL`; ``fpga_rtol`` overrides it.
     """
-    from accelbench.backends.fpga_hls4ml import _recurrent_gain
-    from accelbench.fpga.tolerance import MAX_RTOL, sequence_factor
+    from accelbench.fpga.tolerance import MAX_RTOL, recurrent_gain, sequence_factor
 
     one_step = cfg.tolerance(depth)
     if cfg.rtol is not None:
         return one_step, f"tolerance {one_step:g} (override, fpga_rtol)"
-    gain = _recurrent_gain(workload)
+    gain = recurrent_gain(workload.weights()["w_hh"])
     factor = sequence_factor(steps, gain)
     rtol = min(MAX_RTOL, one_step * factor)  # one_step is capped too, but factor >= 1 keeps the cap right
     capped = f", capped at {MAX_RTOL:g}" if one_step * factor > MAX_RTOL else ""

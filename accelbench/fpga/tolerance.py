@@ -91,3 +91,13 @@ def precision_tolerance(layers: Sequence[LayerSpec], fixed: FixedPoint, output_s
               + (f", x {sequence_factor(steps, gain):.3g} over {steps} steps (gain {gain:.3g})" if steps > 1 else "")
               + f"; / output scale {scale:.3g}" + (f"; capped at {MAX_RTOL:g}" if capped else ""))
     return Tolerance(min(rtol, MAX_RTOL), "precision bound", bound, scale, fixed.lsb, steps, capped, method)
+
+
+def recurrent_gain(w_hh: object) -> float:
+    """Spectral norm of the recurrent weights ``w_hh`` (gate blocks stacked by rows; the largest block's):
+    how much a state error can grow per step (the ``g`` of :func:`sequence_factor`)."""
+    import numpy as np
+
+    weights = np.asarray(w_hh, dtype=np.float64)
+    hidden = weights.shape[1]
+    return max(float(np.linalg.norm(weights[i:i + hidden], 2)) for i in range(0, weights.shape[0], hidden))

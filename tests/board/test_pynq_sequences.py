@@ -62,6 +62,9 @@ def test_a_sequence_runs_on_the_emulated_board_with_the_sequences_modeled_latenc
     assert m.provenance["error"] == "simulated" and m.provenance["latency"] == "modeled"
     assert m.fpga is not None and m.fpga["timesteps"] == T
     assert any(f"sequence of {T} steps" in note for note in m.notes)
+    # the record's tolerance is the one the host checked against, the agent's own bound beside it
+    assert m.fpga["tolerance"]["rtol"] == m.error.rtol and m.fpga["tolerance"]["steps"] == T
+    assert "agent_tolerance" in m.fpga
 
     one = Runner(_policy(), "b").measure(PynqBackend(), make_workload("rnn_step", VANILLA), 2)
     assert one.status == "ok", one.invalid_reason
