@@ -3,7 +3,7 @@
 The key covers everything that changes the design: the lowered module's structure and weights, the
 FPGA configuration, the lowering version, hls4ml's version and the g++ version (board bundles share
 it). How the C simulation is compiled is recorded in the manifest instead
-(:data:`~accelbench.fpga.compile_worker.BUILD_RECIPE`): an entry compiled another way is rebuilt.
+(:data:`~accelbench.fpga.gxx.BUILD_RECIPE`): an entry compiled another way is rebuilt.
 Entries live in ``$ACCELBENCH_CACHE_DIR`` (default ``~/.cache/accelbench/hls4ml``); a lock file
 serialises concurrent builds of the same design.
 
@@ -30,9 +30,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from accelbench.fpga.compile_worker import BUILD_RECIPE, FALLBACK_RECIPE, MANIFEST_FORMAT
 from accelbench.fpga.config import FpgaConfig
+from accelbench.fpga.gxx import BUILD_RECIPE, FALLBACK_RECIPE
 from accelbench.fpga.lowering import LOWERING_VERSION
+
+#: Version of manifest.json: entries written with another (or none) are rebuilt, never misread.
+MANIFEST_FORMAT = 2
 
 
 def cache_root() -> Path:

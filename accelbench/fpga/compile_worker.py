@@ -49,14 +49,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-#: Optimisation level of the C-simulation compile (hls4ml's build_lib.sh uses -O3).
-CXX_OPT = "-O1"
-#: How the C simulation is compiled, recorded in the manifest: a cache entry compiled another way is rebuilt.
-BUILD_RECIPE = f"one translation unit (firmware + bridge), g++ {CXX_OPT}"
-#: The recipe when hls4ml's build_lib.sh is not the one this module mirrors: the script itself ran.
-FALLBACK_RECIPE = "hls4ml build_lib.sh (not the script accelbench mirrors)"
-#: Version of manifest.json: entries written with another (or none) are rebuilt, never misread.
-MANIFEST_FORMAT = 2
+from accelbench.fpga.cache import MANIFEST_FORMAT
+from accelbench.fpga.gxx import BUILD_RECIPE, FALLBACK_RECIPE, cxx_flags
+
 #: The generated file that includes the firmware and the bridge (one translation unit).
 UNITY_SOURCE = "accelbench_csim.cpp"
 
@@ -67,22 +62,6 @@ _EXPECTED_SCRIPT = (
     '-c ${PROJECT}_bridge.cpp -o ${PROJECT}_bridge.o',
     '-shared ${PROJECT}.o ${PROJECT}_bridge.o -o firmware/${PROJECT}-${LIB_STAMP}.so',
 )
-
-
-def _accepts(flag: str) -> bool:
-    """Whether g++ accepts ``flag`` (build_lib.sh's probe: an empty C++ file with -Werror)."""
-    probe = subprocess.run(["g++", "-Werror", "-fsyntax-only", flag, "-xc++", "-", "-o", "/dev/null"],
-                           input="", capture_output=True, text=True, check=False)
-    return probe.returncode == 0
-
-
-def cxx_flags() -> list[str]:
-    """The compile flags: build_lib.sh's (``-fPIC``, the newest of c++23/c++11 g++ accepts,
-    ``-fno-gnu-unique`` when accepted) with :data:`CXX_OPT` in place of ``-O3``."""
-    flags = [CXX_OPT, "-fPIC", "-std=c++23" if _accepts("-std=c++23") else "-std=c++11"]
-    if _accepts("-fno-gnu-unique"):
-        flags.append("-fno-gnu-unique")
-    return flags
 
 
 def compile_project(project: Path, name: str, stamp: str) -> dict[str, Any]:

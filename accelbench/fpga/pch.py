@@ -9,8 +9,9 @@ loads the ``.gch`` instead of parsing, and the firmware's own includes of the sa
 no-ops (include guards), so the translation unit is the one the plain compile sees.
 
 The PCH lives in ``<cache_root()>/../pch/<key>/``, where the key hashes g++'s version, the exact
-compile flags (:func:`accelbench.fpga.compile_worker.cxx_flags`: GCC rejects a PCH built with
-other code-generation flags), the header's text and the content of hls4ml's ap_types templates.
+compile flags (:func:`accelbench.fpga.gxx.cxx_flags`: the key keeps them equal, since GCC does not
+check every flag itself: GCC 12 took a PCH built at -O1 into an -O2 compile), the header's text
+and the content of hls4ml's ap_types templates.
 A project whose ``firmware/ap_types`` differs from those templates, or whose firmware does not
 begin with those includes, does not use it. Built in a temporary directory renamed into place, under
 a lock file so that concurrent builds of different designs build it once; a build that cannot get
@@ -211,7 +212,7 @@ def discard(pch: Pch) -> None:
 
 def main() -> int:
     """Build the PCH for this machine's flags now (``python -m accelbench.fpga.pch``) and print where it is."""
-    from accelbench.fpga.compile_worker import cxx_flags
+    from accelbench.fpga.gxx import cxx_flags
 
     pch, why = ensure(cxx_flags(), wait_s=600.0, force=True)
     if pch is None:

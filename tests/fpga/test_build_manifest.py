@@ -21,9 +21,9 @@ import accelbench.fpga.build as build
 import accelbench.fpga.build_server as build_server
 import accelbench.fpga.convert as convert_module
 from accelbench.backends.registry import get_backend
-from accelbench.fpga.cache import MANIFEST, cached_manifest, current
-from accelbench.fpga.compile_worker import BUILD_RECIPE, CXX_OPT, MANIFEST_FORMAT
+from accelbench.fpga.cache import MANIFEST, MANIFEST_FORMAT, cached_manifest, current
 from accelbench.fpga.config import resolve_config
+from accelbench.fpga.gxx import BUILD_RECIPE, CXX_OPT
 from accelbench.fpga.layers import layers_from_hls_model
 from accelbench.fpga.lowering import lower
 from accelbench.kinds import make_workload

@@ -89,8 +89,8 @@ def test_build_design_uses_the_checked_cache() -> None:
 
 @pytest.mark.parametrize("layers", ["not a list", [1, 2], [{"not_a_field": 1}], [{"kind": {"nested": "object"}}]])
 def test_a_manifest_whose_recorded_layers_are_not_layers_is_not_current(layers: object) -> None:
-    from accelbench.fpga.cache import current
-    from accelbench.fpga.compile_worker import BUILD_RECIPE, MANIFEST_FORMAT
+    from accelbench.fpga.cache import MANIFEST_FORMAT, current
+    from accelbench.fpga.gxx import BUILD_RECIPE
 
     good = {"format": MANIFEST_FORMAT, "layers": [{"kind": "dense", "n_in": 4}], "recipe": BUILD_RECIPE,
             "top": "myproject", "input_sizes": [4], "output_sizes": [2]}

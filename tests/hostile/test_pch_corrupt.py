@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 
 from accelbench.fpga import pch as pch_module
-from accelbench.fpga.compile_worker import _EXPECTED_SCRIPT, compile_project, cxx_flags
+from accelbench.fpga.compile_worker import _EXPECTED_SCRIPT, compile_project
 from accelbench.fpga.csim import CSim
+from accelbench.fpga.gxx import cxx_flags
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None or importlib.util.find_spec("hls4ml") is None,
                                 reason="needs g++ and hls4ml's ap_types")
