@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,6 +91,8 @@ def main() -> None:
     parser.add_argument("--explore", metavar="RF,RF,...", help="time `fpga explore TARGETS --reuse-factor RF,...`")
     parser.add_argument("--baseline-cli", metavar="PATH", help="an accelbench executable to compare with (cold)")
     parser.add_argument("--timeout-s", type=float, default=1800.0, help="stop a run after this long (default 30 min)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every variant this many times, round by round (this host's speed drifts: use 5+)")
     args = parser.parse_args()
     ours = [sys.executable, "-m", "accelbench"]
     runs: list[tuple[str, list[str], str, bool, bool]] = []
@@ -99,31 +102,44 @@ def main() -> None:
              ("cold, designs built concurrently (prebuild)", ours, "parallel", True, False),
              ("cold designs, precompiled header already built (prebuild)", ours, "pch-ready", True, False),
              ("warm (every design cached)", ours, "parallel", True, False)]
-    rows: list[Row] = []
+    rounds: list[list[Row]] = []
     with tempfile.TemporaryDirectory(prefix="fpga-suite-wall-") as tmp:
-        root = Path(tmp)
-        for label, cli, cache, prebuild, baseline in runs:
-            if cache == "pch-ready":  # untimed: what a machine's first FPGA build leaves behind
-                subprocess.run([sys.executable, "-m", "accelbench.fpga.pch"], check=True, stdout=subprocess.DEVNULL,
-                               env={**os.environ, "ACCELBENCH_CACHE_DIR": str(root / cache)})
-            command = command_for(cli, args, root / f"{len(rows)}.duckdb", prebuild, baseline)
-            cpu0 = cpu_children_s()
-            row = timed(label, command, root / cache, args.timeout_s)
-            row.cpu_s = cpu_children_s() - cpu0
-            rows.append(row)
+        for index in range(args.rounds):  # every variant once per round, so slow drift hits all alike
+            root = Path(tmp) / f"round{index}"
+            root.mkdir()
+            rows: list[Row] = []
+            for label, cli, cache, prebuild, baseline in runs:
+                if cache == "pch-ready":  # untimed: what a machine's first FPGA build leaves behind
+                    subprocess.run([sys.executable, "-m", "accelbench.fpga.pch"], check=True,
+                                   stdout=subprocess.DEVNULL, env={**os.environ, "ACCELBENCH_CACHE_DIR": str(root / cache)})
+                command = command_for(cli, args, root / f"{len(rows)}.duckdb", prebuild, baseline)
+                cpu0 = cpu_children_s()
+                row = timed(label, command, root / cache, args.timeout_s)
+                row.cpu_s = cpu_children_s() - cpu0
+                rows.append(row)
+            rounds.append(rows)
     what = f"fpga explore {' '.join(args.targets)} --reuse-factor {args.explore}" if args.explore else \
         f"run {' '.join(args.targets)} --backends fpga-hls4ml (budget {args.budget_s} s per measurement)"
-    print(f"FPGA evaluation time: accelbench {what}; {os.cpu_count()} cores")
+    print(f"FPGA evaluation time: accelbench {what}; {os.cpu_count()} cores; {args.rounds} round(s), each "
+          "variant once per round in this order; medians over rounds, and the median of each round's ratio")
     print()
-    base = rows[0]
-    print(f"| run | wall time | CPU time | wall vs {'baseline' if args.baseline_cli else 'cold serial'} | exit |")
-    print("|---|---|---|---|---|")
-    for row in rows:
-        # A stopped baseline's time is a lower bound, so the ratio to it is an upper bound.
-        upper = base.exit.startswith("stopped") and row is not base
-        ratio = f"{'<= ' if upper else ''}{row.wall_s / base.wall_s:.2f}x"
-        wall = f"{'>= ' if row.exit.startswith('stopped') else ''}{row.wall_s:.1f} s"
-        print(f"| {row.label} | {wall} | {row.cpu_s:.1f} s | {ratio} | {row.exit} |")
+    reference = "baseline" if args.baseline_cli else "cold serial"
+    print(f"| run | wall time (median) | CPU time (median) | wall vs {reference} | CPU vs {reference} | exits |")
+    print("|---|---|---|---|---|---|")
+    for column, (label, *_rest) in enumerate(runs):
+        cells = [rows[column] for rows in rounds]
+        bases = [rows[0] for rows in rounds]
+        stopped = any(c.exit.startswith("stopped") for c in cells)
+        # A stopped baseline's time is a lower bound, so a ratio to it is an upper bound.
+        upper = any(b.exit.startswith("stopped") for b in bases) and column != 0
+        wall_ratio = statistics.median(c.wall_s / b.wall_s for c, b in zip(cells, bases, strict=True))
+        cpu_ratio = statistics.median(c.cpu_s / b.cpu_s for c, b in zip(cells, bases, strict=True) if b.cpu_s > 0)
+        wall = f"{'>= ' if stopped else ''}{statistics.median(c.wall_s for c in cells):.1f} s"
+        if len(cells) > 1:
+            wall += f" ({min(c.wall_s for c in cells):.1f}–{max(c.wall_s for c in cells):.1f})"
+        print(f"| {label} | {wall} | {statistics.median(c.cpu_s for c in cells):.1f} s | "
+              f"{'<= ' if upper else ''}{wall_ratio:.2f}x | {'<= ' if upper else ''}{cpu_ratio:.2f}x | "
+              f"{', '.join(sorted({c.exit for c in cells}))} |")
 
 
 if __name__ == "__main__":
