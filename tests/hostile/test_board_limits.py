@@ -61,12 +61,22 @@ def test_three_abusive_connections_buffer_no_payload(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(rss_bytes(1) is None, reason="needs /proc to read the agent's resident memory")
 def test_agent_memory_stays_flat_under_three_abusive_connections(tmp_path: Path) -> None:
-    proc, address = start_cli_agent(tmp_path, "--max-payload-bytes", str(256 * MIB))
+    # all three from one address reach the handler (the default per-address cap, 2, would refuse one)
+    proc, address = start_cli_agent(tmp_path, "--max-payload-bytes", str(256 * MIB),
+                                    "--max-pending-per-address", "3")
     port = int(address.rsplit(":", 1)[1])
+    errors: list[BaseException] = []
+
+    def abuse(claimed: int, pushed: int) -> None:
+        try:
+            _abuse(port, claimed, pushed)
+        except BaseException as error:  # an assertion in the thread would otherwise only warn
+            errors.append(error)
+
     try:
-        _abuse(port, 1024, 1024)  # warm up the handler path once
+        abuse(1024, 1024)  # warm up the handler path once
         before = rss_bytes(proc.pid)
-        threads = [threading.Thread(target=_abuse, args=(port, 200 * MIB, 200 * MIB)) for _ in range(3)]
+        threads = [threading.Thread(target=abuse, args=(200 * MIB, 200 * MIB)) for _ in range(3)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -75,6 +85,7 @@ def test_agent_memory_stays_flat_under_three_abusive_connections(tmp_path: Path)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    assert not errors, errors
     assert before is not None and after is not None
     assert after - before < 32 * MIB, f"agent RSS grew by {(after - before) / MIB:.0f} MiB"
 
