@@ -6,37 +6,19 @@ from __future__ import annotations
 import json
 import sys
 import types
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from accelbench.backends.fpga_pynq import BOARD_ENV, TOKEN_ENV, PynqBackend, board_for
+from accelbench.backends.fpga_pynq import PynqBackend, board_for
 from accelbench.board.device import PynqDevice, check_inputs, input_dmas, pack_inputs
 from accelbench.errors import UserError
 from accelbench.fpga.parts import get_board, get_part
 from accelbench.kinds import make_workload
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner
-from tests.board.harness import start_cli_agent
-
-
-@pytest.fixture(scope="module")
-def emulated_board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    tmp = tmp_path_factory.mktemp("designs")
-    proc, address = start_cli_agent(tmp, "--bundle-dir", str(tmp / "bundles"))
-    yield address, tmp / "token"
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-@pytest.fixture
-def board_env(emulated_board: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv(BOARD_ENV, emulated_board[0])
-    monkeypatch.setenv(TOKEN_ENV, str(emulated_board[1]))
-    return emulated_board[0]
 
 
 @pytest.mark.parametrize("cell", ["vanilla", "gru", "lstm"])

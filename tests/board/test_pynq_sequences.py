@@ -8,15 +8,13 @@ the sum of the board's measured seconds of the T step calls.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
-from accelbench.backends.fpga_pynq import BOARD_ENV, SEQUENCE_TIMING, TOKEN_ENV, PynqBackend, sequence_rtol
+from accelbench.backends.fpga_pynq import SEQUENCE_TIMING, PynqBackend, sequence_rtol
 from accelbench.board.device import check_inputs
 from accelbench.fpga.config import resolve_config
 from accelbench.fpga.lowering import Lowered, lower
@@ -25,7 +23,6 @@ from accelbench.kinds import make_workload
 from accelbench.measure.policy import RunPolicy
 from accelbench.measure.runner import Runner
 from accelbench.workload import Workload
-from tests.board.harness import start_cli_agent
 
 T = 3
 GRU = {"cell": "gru", "hidden": 8, "input_size": 6}
@@ -36,22 +33,6 @@ STEP_S = (0.001, 0.002, 0.004)
 
 def _policy() -> RunPolicy:
     return RunPolicy(budget_s=0.05, min_samples=1)
-
-
-@pytest.fixture(scope="module")
-def emulated_board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    tmp = tmp_path_factory.mktemp("sequences")
-    proc, address = start_cli_agent(tmp, "--bundle-dir", str(tmp / "bundles"))
-    yield address, tmp / "token"
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-@pytest.fixture
-def board_env(emulated_board: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv(BOARD_ENV, emulated_board[0])
-    monkeypatch.setenv(TOKEN_ENV, str(emulated_board[1]))
-    return emulated_board[0]
 
 
 def test_a_sequence_runs_on_the_emulated_board_with_the_sequences_modeled_latency(board_env: str) -> None:
