@@ -94,6 +94,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1,
                         help="run every variant this many times, round by round (this host's speed drifts: use 5+)")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
     ours = [sys.executable, "-m", "accelbench"]
     runs: list[tuple[str, list[str], str, bool, bool]] = []
     if args.baseline_cli:

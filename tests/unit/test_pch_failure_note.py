@@ -33,3 +33,14 @@ def test_a_failed_build_is_not_retried_at_once_but_is_retried_once_the_note_is_o
     os.utime(note, (old, old))
     pch.ensure(["-O1"], wait_s=0.0)
     assert len(builds) == 2
+
+
+def test_building_it_ahead_without_hls4ml_says_why_in_one_line(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def missing() -> Path:
+        raise FileNotFoundError("hls4ml is not installed")
+
+    monkeypatch.setattr(pch, "template_ap_types", missing)
+    assert pch.main() == 1
+    err = capsys.readouterr().err
+    assert err == "no precompiled ap_types header: hls4ml is not installed\n"
