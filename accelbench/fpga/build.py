@@ -233,6 +233,11 @@ def build_design(workload: Workload, cfg: FpgaConfig, root: Path | None = None) 
         recipe += " with precompiled ap_types header"
     if manifest.get("cxxflags"):
         recipe += f", flags {' '.join(manifest['cxxflags'])}"
+    shared = manifest.get("shared")
+    if isinstance(shared, dict):  # see accelbench/fpga/csim_share.py
+        recipe += (f"; one C simulation for every design whose C++ differs from this one only in "
+                   f"{', '.join(map(str, shared.get('neutralised', [])))} (share key {shared.get('key')}, "
+                   f"{'compiled by this build' if shared.get('compiled_here') else 'compiled by an earlier design'})")
     if design.cache_hit:
         design.notes.append(f"cached C-simulation build {key} (converted and compiled in {manifest['compile_s']:.1f} s "
                             f"earlier; {recipe})")

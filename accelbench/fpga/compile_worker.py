@@ -50,10 +50,33 @@ from pathlib import Path
 from typing import Any
 
 from accelbench.fpga.cache import MANIFEST_FORMAT
+from accelbench.fpga.csim_share import POISON as POISON_MARK
 from accelbench.fpga.gxx import BUILD_RECIPE, FALLBACK_RECIPE, cxx_flags
 
 #: The generated file that includes the firmware and the bridge (one translation unit).
 UNITY_SOURCE = "accelbench_csim.cpp"
+#: Where the library reads its weights (``WEIGHTS_DIR``, which build_lib.sh sets to the project's absolute
+#: ``firmware/weights``): ``weights/`` beside the loaded library itself, found with ``dladdr``. The same
+#: directory for a library compiled in its project, and it lets a library compiled once be copied into
+#: several designs' projects (:mod:`accelbench.fpga.csim_share`), each then reading its own weights.
+WEIGHTS_DIR_CODE = """#include <dlfcn.h>
+#include <string>
+static const char *accelbench_weights_dir() {
+    static const std::string dir = [] {
+        Dl_info info;
+        std::string path;
+        if (dladdr(reinterpret_cast<void *>(&accelbench_weights_dir), &info) != 0 && info.dli_fname != nullptr)
+            path = info.dli_fname;
+        std::string::size_type slash = path.rfind('/');
+        return (slash == std::string::npos ? std::string(".") : path.substr(0, slash)) + "/weights";
+    }();
+    return dir.c_str();
+}
+"""
+#: The ``WEIGHTS_DIR`` macro: hls4ml's loaders take ``std::string(WEIGHTS_DIR)``.
+WEIGHTS_DIR_MACRO = "accelbench_weights_dir()"
+#: ``dladdr`` is in libdl before glibc 2.34 (a stub after).
+LINK_LIBS = ["-ldl"]
 
 #: The compile lines of hls4ml 1.3's build_lib.sh that :func:`compile_project` reproduces.
 _EXPECTED_SCRIPT = (
@@ -64,18 +87,24 @@ _EXPECTED_SCRIPT = (
 )
 
 
-def compile_project(project: Path, name: str, stamp: str) -> dict[str, Any]:
+def unity_text(name: str) -> str:
+    """The one translation unit: the weights-directory function, then the firmware and the bridge."""
+    return ("// accelbench: hls4ml's firmware and bridge as one translation unit (see compile_worker.py)\n"
+            f"{WEIGHTS_DIR_CODE}#include \"firmware/{name}.cpp\"\n#include \"{name}_bridge.cpp\"\n")
+
+
+def compile_project(project: Path, name: str, stamp: str, shareable: bool = False) -> dict[str, Any]:
     """Compile hls4ml's written project into ``firmware/<name>-<stamp>.so``; how it was compiled.
 
     One g++ on a generated file that includes ``firmware/<name>.cpp`` and ``<name>_bridge.cpp``
     (the two sources build_lib.sh compiles separately and links), with the precompiled ap_types
-    header (:mod:`accelbench.fpga.pch`, built here on first need) when the project may use it. A
-    PCH g++ rejects (``-Werror=invalid-pch``) or any failure with it means the plain compile runs
-    instead, and a PCH that fails where the plain compile succeeds is discarded. ``pch`` in the
-    result says whether it was used (and, if not, why). Raises RuntimeError with g++'s last lines
-    on failure.
+    header (:mod:`accelbench.fpga.pch`) when the project may use it. A ``shareable`` design (see
+    :func:`accelbench.fpga.csim_share.eligible`) gets a copy of the library compiled once for every
+    design whose C++ differs from it only in directive constants (``shared`` in the result says so),
+    unless those constants turn out to be read by its code. Raises RuntimeError with g++'s last
+    lines on failure.
     """
-    from accelbench.fpga import pch as pch_module
+    from accelbench.fpga import csim_share
 
     library = project / "firmware" / f"{name}-{stamp}.so"
     script = (project / "build_lib.sh").read_text()
@@ -84,19 +113,33 @@ def compile_project(project: Path, name: str, stamp: str) -> dict[str, Any]:
         if done.returncode != 0:
             raise RuntimeError(f"build_lib.sh failed: {_tail(done.stdout + done.stderr)}")
         return {"recipe": FALLBACK_RECIPE, "cxxflags": [], "pch": {"used": False, "why": "build_lib.sh ran"}}
-    (project / UNITY_SOURCE).write_text(
-        "// accelbench: hls4ml's firmware and bridge as one translation unit (see compile_worker.py)\n"
-        f'#include "firmware/{name}.cpp"\n#include "{name}_bridge.cpp"\n')
     flags = cxx_flags()
-    weights_dir = f'"{project.absolute()}/firmware/weights"'
-    rest = ["-Ifirmware/ap_types/", f"-DWEIGHTS_DIR={weights_dir}", "-shared", UNITY_SOURCE,
-            "-o", str(library.relative_to(project))]
+    if shareable:
+        shared = csim_share.shared_library(project, name, unity_text(name), flags, library,
+                                           lambda where, output: _compile_unity(where, name, flags, output))
+        if shared is not None:
+            return {**shared[1], "shared": shared[0].as_dict()}
+    return _compile_unity(project, name, flags, library)
+
+
+def _compile_unity(project: Path, name: str, flags: list[str], library: Path) -> dict[str, Any]:
+    """Write the unity source into ``project`` and compile it into ``library`` (with the PCH when it
+    may be used). A PCH g++ rejects (``-Werror=invalid-pch``) or any failure with it means the plain
+    compile runs instead, and a PCH that fails where the plain compile succeeds is discarded. ``pch``
+    in the result says whether it was used (and, if not, why)."""
+    from accelbench.fpga import pch as pch_module
+
+    (project / UNITY_SOURCE).write_text(unity_text(name))
+    rest = ["-Ifirmware/ap_types/", f"-DWEIGHTS_DIR={WEIGHTS_DIR_MACRO}", "-shared", UNITY_SOURCE,
+            "-o", str(library.absolute()), *LINK_LIBS]
     pch, why = pch_module.for_project(project, name, flags)
     if pch is not None:
         # -Wfatal-errors: a rejected PCH fails at once instead of after compiling the whole file.
         done = _gxx([*flags, "-Werror=invalid-pch", "-Wfatal-errors", "-include", str(pch.header), *rest], project)
         if done.returncode == 0:
             return {"recipe": BUILD_RECIPE, "cxxflags": flags, "pch": {"used": True, "path": str(pch.header)}}
+        if POISON_MARK in (done.stderr or ""):  # a directive constant is read: the plain compile fails the same
+            raise RuntimeError(f"g++ failed: {_tail(done.stderr)}")
         why = f"g++ failed with it ({_tail(done.stderr or done.stdout)}); compiled without"
     done = _gxx([*flags, *rest], project)
     if done.returncode != 0:
@@ -126,6 +169,7 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
     """Convert, write and compile one design; its manifest (not yet sealed with the library's hash)."""
     from accelbench.fpga.config import FpgaConfig
     from accelbench.fpga.convert import convert
+    from accelbench.fpga.csim_share import eligible
     from accelbench.fpga.layers import layers_from_hls_model
     from accelbench.fpga.lowering import lower
     from accelbench.kinds import make_workload
@@ -152,7 +196,8 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
     # Set by write(): a library name unique per build, so a rebuilt design is never the one dlopen has loaded.
     stamp = str(model.config.get_config_value("Stamp"))
     t1 = time.perf_counter()
-    manifest.update(compile_project(project, name, stamp))
+    shareable = eligible([layer.strategy for layer in layers], cfg.io_type)
+    manifest.update(compile_project(project, name, stamp, shareable=shareable))
     manifest.update(
         library=str(project / "firmware" / f"{name}-{stamp}.so"), stamp=stamp, top=name,
         input_sizes=[int(v.size()) for v in model.get_input_variables()],

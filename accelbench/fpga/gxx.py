@@ -15,7 +15,7 @@ import subprocess
 #: Optimisation level of the C-simulation compile (hls4ml's build_lib.sh uses -O3).
 CXX_OPT = "-O1"
 #: How the C simulation is compiled, recorded in the manifest: a cache entry compiled another way is rebuilt.
-BUILD_RECIPE = f"one translation unit (firmware + bridge), g++ {CXX_OPT}"
+BUILD_RECIPE = f"one translation unit (firmware + bridge), weights read beside the library, g++ {CXX_OPT}"
 #: The recipe when hls4ml's build_lib.sh is not the one compile_worker mirrors: the script itself ran.
 FALLBACK_RECIPE = "hls4ml build_lib.sh (not the script accelbench mirrors)"
 
