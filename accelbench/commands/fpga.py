@@ -149,6 +149,9 @@ def _progress(index: int, total: int, task: Task, result: Measurement | None) ->
 
 
 def explore_main(args: argparse.Namespace) -> int:
+    from accelbench.fpga.build_server import start_in_background
+
+    start_in_background()  # every design point is an FPGA build: the build server imports while we do
     from accelbench.commands import history_options
     from accelbench.commands.common import parse_int_list
     from accelbench.commands.lifecycle import stored_run

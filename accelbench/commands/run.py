@@ -154,6 +154,10 @@ def progress_line(index: int, total: int, task: Task, result: Measurement | None
 
 
 def main(args: argparse.Namespace) -> int:
+    if _builds_fpga_designs_first(args):  # before the heavy imports below, so the two overlap
+        from accelbench.fpga.build_server import start_in_background
+
+        start_in_background()
     from accelbench.commands import fpga_options, history_options
     from accelbench.commands.lifecycle import stored_run
     from accelbench.execute import execute_local
@@ -183,6 +187,43 @@ def main(args: argparse.Namespace) -> int:
     if args.strict:
         return strict_verdict(results, bad) or compared
     return compared
+
+
+#: The backend whose designs are built (in the FPGA build server) before the run measures.
+FPGA_BUILD_BACKEND = "fpga-hls4ml"
+
+
+def _builds_fpga_designs_first(args: argparse.Namespace) -> bool:
+    """Whether this run will build FPGA designs before measuring, judged from the arguments without
+    importing a framework: prebuilds on (no --no-prebuild, ACCELBENCH_PREBUILD not 0), hls4ml and
+    g++ present, and fpga-hls4ml among the backends. Without --backends those are the suites'
+    backends, else every registered one, fpga-hls4ml included (as :func:`build_tasks` decides).
+
+    Prebuilds only: without them, designs are built between measurements, and a build server
+    importing torch on another core would disturb the timing of the measurements it overlaps.
+    A wrong guess costs the server's imports on another core and a SIGKILL at exit.
+    """
+    import importlib.util
+    import shutil
+
+    from accelbench import prebuild
+    from accelbench.commands.fpga_options import prebuild_choice
+    from accelbench.suites import load_suite, suite_path
+
+    if prebuild_choice(args) is False or not prebuild.enabled():
+        return False
+    if importlib.util.find_spec("hls4ml") is None or shutil.which("g++") is None:
+        return False  # the backend is unavailable: nothing will be built
+    if args.backends is not None:
+        return FPGA_BUILD_BACKEND in (part.strip() for part in args.backends.split(","))
+    suite_backends: list[str] = []
+    try:
+        for target in args.targets or [DEFAULT_TARGET]:
+            if ":" not in target and suite_path(target) is not None:
+                suite_backends.extend(load_suite(target).backends or ())
+    except Exception:  # a bad suite: build_tasks reports it, nothing is built
+        return False
+    return not suite_backends or FPGA_BUILD_BACKEND in suite_backends
 
 
 def strict_verdict(results: list[Measurement], bad: list[Measurement]) -> int:

@@ -6,6 +6,13 @@ runs under an address-space limit (:func:`_limit_memory`) and is killed with eve
 (:func:`kill_tree`: g++ outlives a killed parent otherwise) when it times out or the run is
 interrupted (:func:`stop_builds`). What a stage does is :mod:`accelbench.fpga.compile_worker`'s;
 which stages run, and when, is :mod:`accelbench.fpga.build`'s.
+
+The server starts early and stops fast. A command that will build designs calls
+:func:`start_in_background` first thing, so that the server's imports (~1.4 s of CPU) run on another
+core while the command is still importing its own, instead of after, while the build workers wait
+(otherwise it starts at the first stage). At exit :func:`_stop_fork_server` SIGKILLs and reaps it:
+a graceful stop made it tear down an interpreter holding torch (~0.5-0.7 s) while this process
+waited, and reaping it keeps its CPU time and its stages' in this process's ``RUSAGE_CHILDREN``.
 """
 
 from __future__ import annotations
@@ -36,6 +43,11 @@ _PRELOAD = ["accelbench.fpga.compile_worker", "torch", "hls4ml", "accelbench.fpg
             "accelbench.fpga.lowering", "accelbench.kinds"]
 _FORK_LOCK = threading.Lock()
 _FORK_CONTEXT: list[Any] = []
+#: The thread :func:`start_in_background` started (at most one per process).
+_STARTER: list[threading.Thread] = []
+_STARTER_LOCK = threading.Lock()
+#: Longest wait of :func:`_stop_fork_server` for an early start or a stage starting now.
+_STOP_WAIT_S = 5.0
 
 
 class _Worker:
@@ -129,12 +141,23 @@ def kill_tree(pid: int) -> None:
             os.kill(target, signal.SIGKILL)
 
 
-def _fork_context() -> Any:
-    """The forkserver context (started with :data:`_PRELOAD` on first use), or None when disabled or
-    when this process is a daemonic multiprocessing child (Dask's workers are)."""
+def _forkserver_allowed() -> bool:
+    """Whether stages may be forked from the build server: not turned off with
+    ``ACCELBENCH_BUILD_FORKSERVER=0``, not a daemonic multiprocessing child (Dask's workers are,
+    and may not start multiprocessing children), and a platform that has a forkserver."""
     import multiprocessing
 
     if os.environ.get(FORK_ENV, "1") == "0" or multiprocessing.current_process().daemon:
+        return False
+    return "forkserver" in multiprocessing.get_all_start_methods()
+
+
+def _fork_context() -> Any:
+    """The forkserver context (started with :data:`_PRELOAD` on first use), or None when it may not
+    be used (:func:`_forkserver_allowed`)."""
+    import multiprocessing
+
+    if not _forkserver_allowed():
         return None
     with _FORK_LOCK:
         if not _FORK_CONTEXT:
@@ -147,15 +170,98 @@ def _fork_context() -> Any:
         return _FORK_CONTEXT[0]
 
 
+def start_in_background() -> None:
+    """Start the build server now, from a daemon thread, and return at once: its imports of torch,
+    hls4ml and the converter then run on another core while this process goes on with its own
+    start-up, rather than later while the build workers wait for them.
+
+    Idempotent per process; does nothing when the server may not be used (:func:`_forkserver_allowed`).
+    Never raises or prints: if the early start fails, the first stage starts the server as before.
+    A stage started meanwhile is safe: ``ensure_running`` holds the forkserver's own lock while it
+    starts the server, and the stage's request waits on it.
+    """
+    try:
+        with _STARTER_LOCK:
+            if _STARTER or not _forkserver_allowed():
+                return
+            thread = threading.Thread(target=_start_fork_server, name="accelbench-build-server-start", daemon=True)
+            thread.start()
+            _STARTER.append(thread)
+    except Exception:  # e.g. no thread can be started: the lazy start still works
+        return
+
+
+def _start_fork_server() -> None:
+    """The body of :func:`start_in_background`'s thread: set the preload list (:func:`_fork_context`)
+    and start the server, which returns once it is spawned (it imports :data:`_PRELOAD` on its own)."""
+    with contextlib.suppress(Exception):
+        if _fork_context() is not None:
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+
+
 def _stop_fork_server() -> None:
-    """Stop and reap the build server at exit, so that its CPU time (and its stages' and their g++'s)
-    is counted in this process's children, as it was with one interpreter per stage."""
+    """At exit, SIGKILL the build server and reap it (``waitpid``), then reset CPython's forkserver
+    state as its own ``_stop_unlocked`` does, so a later ``ensure_running`` would start a new one.
+
+    Why SIGKILL: CPython's graceful stop makes the server raise SystemExit and tear down an
+    interpreter holding torch, ~0.5-0.7 s that this process waits for; nothing in the server needs
+    saving. Why reap: the server's CPU time, and that of the stages it reaped (and their g++), then
+    count in this process's ``RUSAGE_CHILDREN``, as with one interpreter per stage
+    (benchmarks/fpga_suite_wall.py relies on it). Safe when the server never started or already died.
+    """
     from multiprocessing import forkserver
 
-    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)  # CPython's own, 3.8-3.13
-    if stop is not None:
+    for thread in _STARTER:  # an early start still spawning the server ends first (milliseconds)
+        thread.join(_STOP_WAIT_S)
+    server = getattr(forkserver, "_forkserver", None)  # CPython's own, 3.8-3.13
+    lock = getattr(server, "_lock", None)
+    if server is None or lock is None or not lock.acquire(timeout=_STOP_WAIT_S):
+        return  # left running, the server exits by itself once this process has exited
+    try:
         with contextlib.suppress(Exception):
-            stop()
+            _kill_and_reset(server)
+    finally:
+        lock.release()
+
+
+def _kill_and_reset(server: Any) -> None:
+    """SIGKILL and reap ``server``'s process (a ``multiprocessing.forkserver.ForkServer``; the caller
+    holds its lock), then close its "alive" pipe and socket as ``ForkServer._stop_unlocked`` does."""
+    from multiprocessing import util
+
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid is None:
+        return
+    if _is_child(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    with contextlib.suppress(OSError, TypeError):
+        os.close(server._forkserver_alive_fd)
+    server._forkserver_alive_fd = None
+    server._forkserver_pid = None
+    address = server._forkserver_address
+    if address is not None and not util.is_abstract_socket_namespace(address):
+        with contextlib.suppress(OSError):
+            os.unlink(address)
+    server._forkserver_address = None
+
+
+def _is_child(pid: int, proc: Path = Path("/proc")) -> bool:
+    """Whether ``pid`` is still this process's child (alive or a zombie), so that a pid reaped by
+    someone else and reused is never killed. True where ``/proc`` cannot tell."""
+    if not proc.is_dir():
+        return True
+    try:
+        stat = (proc / str(pid) / "stat").read_text()
+    except FileNotFoundError:  # reaped by someone else
+        return False
+    except OSError:
+        return True
+    return int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid()
 
 
 def _limit_memory(pid: int, limit_bytes: int) -> None:
