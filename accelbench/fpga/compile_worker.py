@@ -10,7 +10,8 @@ and cleans it with qonnx (networks with depthwise convolutions), writing ``onnx/
 ``compile`` (default) converts, writes the hls4ml project and compiles its C simulation, writing
 ``manifest.json`` next to the project: the compiled library, how it was compiled, and everything
 ``prepare`` needs so that it never converts again (the layers for the analytical model, the
-library's entry point and the sizes of its inputs and outputs; see :data:`MANIFEST_FORMAT`).
+library's entry point and the sizes of its inputs and outputs; see :data:`MANIFEST_FORMAT`);
+``pch`` builds the precompiled ap_types header unless it exists (:mod:`accelbench.fpga.pch`).
 
 The C simulation is compiled as hls4ml's generated ``build_lib.sh`` does (same compiler, the same
 language-standard and ``-fno-gnu-unique`` probes, include path and ``WEIGHTS_DIR``), except that
@@ -30,8 +31,10 @@ built once per g++ version, flags and hls4ml ap_types, passed as ``-include``, s
 loads it instead of parsing them again (about 38 % less g++ CPU on small RNN cells, 19 % on the
 jet tagger at RF 2; building the PCH once took about 4.5 s and 100 MB). Include guards make the
 firmware's own includes of them no-ops, so the translation unit is the same and so are the outputs
-(``tests/fpga/test_pch.py``). It is built on the first compile that needs it, under that build's
-limits, or ahead with ``python -m accelbench.fpga.pch``. A missing, rejected or corrupt PCH, or a
+(``tests/fpga/test_pch.py``). A run builds it in a ``pch`` stage of its own beside its first
+compiles, which do not wait for it (they compile without it; on the jet tagger building the PCH and
+compiling plainly take about as long, so waiting doubled a one-design build); or ahead with
+``python -m accelbench.fpga.pch``. A missing, rejected or corrupt PCH, or a
 project whose ap_types differ from the ones it was built from, means the plain compile; ``pch`` in
 the manifest says which ran (``ACCELBENCH_PCH=0`` turns it off).
 """
@@ -93,12 +96,14 @@ def unity_text(name: str) -> str:
             f"{WEIGHTS_DIR_CODE}#include \"firmware/{name}.cpp\"\n#include \"{name}_bridge.cpp\"\n")
 
 
-def compile_project(project: Path, name: str, stamp: str, shareable: bool = False) -> dict[str, Any]:
+def compile_project(project: Path, name: str, stamp: str, shareable: bool = False,
+                    build_pch: bool = True) -> dict[str, Any]:
     """Compile hls4ml's written project into ``firmware/<name>-<stamp>.so``; how it was compiled.
 
     One g++ on a generated file that includes ``firmware/<name>.cpp`` and ``<name>_bridge.cpp``
     (the two sources build_lib.sh compiles separately and links), with the precompiled ap_types
-    header (:mod:`accelbench.fpga.pch`) when the project may use it. A ``shareable`` design (see
+    header (:mod:`accelbench.fpga.pch`) when the project may use it (built here first if missing,
+    unless ``build_pch`` is false: then only one already built). A ``shareable`` design (see
     :func:`accelbench.fpga.csim_share.eligible`) gets a copy of the library compiled once for every
     design whose C++ differs from it only in directive constants (``shared`` in the result says so),
     unless those constants turn out to be read by its code. Raises RuntimeError with g++'s last
@@ -116,13 +121,13 @@ def compile_project(project: Path, name: str, stamp: str, shareable: bool = Fals
     flags = cxx_flags()
     if shareable:
         shared = csim_share.shared_library(project, name, unity_text(name), flags, library,
-                                           lambda where, output: _compile_unity(where, name, flags, output))
+                                           lambda where, output: _compile_unity(where, name, flags, output, build_pch))
         if shared is not None:
             return {**shared[1], "shared": shared[0].as_dict()}
-    return _compile_unity(project, name, flags, library)
+    return _compile_unity(project, name, flags, library, build_pch)
 
 
-def _compile_unity(project: Path, name: str, flags: list[str], library: Path) -> dict[str, Any]:
+def _compile_unity(project: Path, name: str, flags: list[str], library: Path, build_pch: bool) -> dict[str, Any]:
     """Write the unity source into ``project`` and compile it into ``library`` (with the PCH when it
     may be used). A PCH g++ rejects (``-Werror=invalid-pch``) or any failure with it means the plain
     compile runs instead, and a PCH that fails where the plain compile succeeds is discarded. ``pch``
@@ -132,7 +137,7 @@ def _compile_unity(project: Path, name: str, flags: list[str], library: Path) ->
     (project / UNITY_SOURCE).write_text(unity_text(name))
     rest = ["-Ifirmware/ap_types/", f"-DWEIGHTS_DIR={WEIGHTS_DIR_MACRO}", "-shared", UNITY_SOURCE,
             "-o", str(library.absolute()), *LINK_LIBS]
-    pch, why = pch_module.for_project(project, name, flags)
+    pch, why = pch_module.for_project(project, name, flags, build=build_pch)
     if pch is not None:
         # -Wfatal-errors: a rejected PCH fails at once instead of after compiling the whole file.
         done = _gxx([*flags, "-Werror=invalid-pch", "-Wfatal-errors", "-include", str(pch.header), *rest], project)
@@ -197,7 +202,7 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
     stamp = str(model.config.get_config_value("Stamp"))
     t1 = time.perf_counter()
     shareable = eligible([layer.strategy for layer in layers], cfg.io_type)
-    manifest.update(compile_project(project, name, stamp, shareable=shareable))
+    manifest.update(compile_project(project, name, stamp, shareable=shareable, build_pch=spec.get("build_pch", True)))
     manifest.update(
         library=str(project / "firmware" / f"{name}-{stamp}.so"), stamp=stamp, top=name,
         input_sizes=[int(v.size()) for v in model.get_input_variables()],
@@ -218,6 +223,12 @@ def main(spec_path: str, stage: str = "compile") -> int:
         workload = make_workload(spec["kind"], spec["params"], name=spec["name"])
         with contextlib.redirect_stdout(io.StringIO()):
             onnx_model(lower(workload), project.parent / "onnx")
+        return 0
+    if stage == "pch":  # started by accelbench.fpga.build beside the first compiles
+        from accelbench.fpga import pch
+        from accelbench.fpga.gxx import cxx_flags
+
+        pch.ensure(cxx_flags(), wait_s=0.0)  # another process building it: nothing to do
         return 0
     manifest = build(spec)
     part = project.parent / "manifest.json.part"

@@ -115,11 +115,12 @@ def first_includes(project: Path, name: str) -> list[str]:
             *includes[at + 1:]]
 
 
-def ensure(flags: list[str], wait_s: float = LOCK_WAIT_S, force: bool = False) -> tuple[Pch | None, str]:
-    """The PCH for ``flags`` and hls4ml's ap_types, built now unless it exists; (None, why) when it
-    cannot be had within ``wait_s`` (another process is building it) or its build failed. A failed
-    build leaves a ``<key>.failed`` note so later designs do not each retry it for
-    :data:`FAILED_RETRY_S`; ``force`` retries at once."""
+def ensure(flags: list[str], wait_s: float = LOCK_WAIT_S, force: bool = False,
+           build: bool = True) -> tuple[Pch | None, str]:
+    """The PCH for ``flags`` and hls4ml's ap_types, built now unless it exists (or, with ``build``
+    false, only if it exists); (None, why) when it cannot be had within ``wait_s`` (another process
+    is building it) or its build failed. A failed build leaves a ``<key>.failed`` note so later
+    designs do not each retry it for :data:`FAILED_RETRY_S`; ``force`` retries at once."""
     source = template_ap_types()
     key = pch_key(flags, content_hash(source))
     root = pch_root()
@@ -128,6 +129,8 @@ def ensure(flags: list[str], wait_s: float = LOCK_WAIT_S, force: bool = False) -
         return pch, ""
     if not force and _recent(failed):
         return None, f"its build failed earlier ({failed})"
+    if not build:
+        return None, "not built yet (it is built beside the first designs' compiles; later designs use it)"
     root.mkdir(parents=True, exist_ok=True)
     with (root / f"{key}.lock").open("w") as lock:
         if not _lock(lock, wait_s):
@@ -187,9 +190,20 @@ def _build(flags: list[str], source: Path, target: Path) -> str:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def for_project(project: Path, name: str, flags: list[str]) -> tuple[Pch | None, str]:
-    """The PCH ``project`` may use with ``flags``, or (None, why not). Never raises for a PCH problem:
-    the caller compiles without it."""
+def missing(flags: list[str]) -> bool:
+    """Whether a build of the PCH for ``flags`` is due: enabled, not built, no recent failed build
+    (what :func:`ensure` would build now). Raises OSError without hls4ml."""
+    if os.environ.get(PCH_ENV, "1") == "0":
+        return False
+    key = pch_key(flags, content_hash(template_ap_types()))
+    return not Pch(pch_root() / key).gch.exists() and not _recent(pch_root() / f"{key}.failed")
+
+
+def for_project(project: Path, name: str, flags: list[str], build: bool = True) -> tuple[Pch | None, str]:
+    """The PCH ``project`` may use with ``flags``, or (None, why not); with ``build`` false, only one
+    already built (:mod:`accelbench.fpga.build` builds it in a stage of its own, beside the first
+    compiles, rather than make them wait for it). Never raises for a PCH problem: the caller
+    compiles without it."""
     if os.environ.get(PCH_ENV, "1") == "0":
         return None, f"disabled ({PCH_ENV}=0)"
     try:
@@ -197,7 +211,7 @@ def for_project(project: Path, name: str, flags: list[str]) -> tuple[Pch | None,
             return None, "the firmware does not begin with the precompiled includes"
         if content_hash(project / "firmware" / "ap_types") != content_hash(template_ap_types()):
             return None, "the project's ap_types differ from hls4ml's templates the PCH was built from"
-        return ensure(flags)
+        return ensure(flags, build=build)
     except OSError as error:  # unreadable project or cache, full disk, no hls4ml: compile without it
         return None, f"unavailable: {error}"
 

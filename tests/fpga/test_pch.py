@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import accelbench.fpga.build as build
 from accelbench.fpga.build import build_design
 from accelbench.fpga.cache import MANIFEST
 from accelbench.fpga.config import resolve_config
-from accelbench.fpga.pch import PCH_ENV
+from accelbench.fpga.gxx import cxx_flags
+from accelbench.fpga.pch import PCH_ENV, ensure, missing
 from accelbench.kinds import make_workload
 
 #: Also built by test_build_manifest.py: in a full session the PCH build below is a cache hit.
@@ -27,7 +29,8 @@ def _pch(design_directory: Path) -> dict[str, object]:
 def test_a_design_compiled_with_the_pch_predicts_the_bits_of_the_plain_compile(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     cfg = resolve_config(GEMM, {})
-    with_pch = build_design(GEMM, cfg)  # the session cache: compiled with the PCH, built on first need
+    assert ensure(cxx_flags())[0] is not None  # built now unless an earlier build's stage built it
+    with_pch = build_design(GEMM, cfg)  # the session cache: compiled with the PCH
     assert with_pch.csim is not None and _pch(with_pch.directory)["used"] is True, _pch(with_pch.directory)
     assert any("with precompiled ap_types header" in note for note in with_pch.notes), with_pch.notes
     monkeypatch.setenv(PCH_ENV, "0")
@@ -40,3 +43,23 @@ def test_a_design_compiled_with_the_pch_predicts_the_bits_of_the_plain_compile(
             (a,) = GEMM.make_inputs(3, 5)
             x = np.ascontiguousarray((np.asarray(a) * scale).reshape(-1, plain.csim.input_sizes[0]), dtype=dtype)
             assert with_pch.csim.predict(x).tobytes() == plain.csim.predict(x).tobytes(), (scale, dtype)
+
+
+def test_a_compile_never_waits_for_a_missing_pch_and_a_stage_of_its_own_builds_it(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ACCELBENCH_CACHE_DIR", str(tmp_path))  # no PCH here yet
+    monkeypatch.setattr(build, "_PCH_STAGE", [])  # as in a process that has started none
+    started = []
+    monkeypatch.setattr(build, "_start_pch_build", lambda *args: started.append(args))
+    tiny = make_workload("gemm", {"m": 1, "n": 2, "k": 3})
+    cfg = resolve_config(tiny, {})
+    first = build_design(tiny, cfg)
+    assert started and first.csim is not None
+    assert _pch(first.directory)["used"] is False and "not built yet" in str(_pch(first.directory)["why"])
+    assert missing(cxx_flags())  # the compile stage did not build it
+    monkeypatch.undo()
+    monkeypatch.setenv("ACCELBENCH_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(build, "_PCH_STAGE", [])
+    build._start_pch_build(tiny, cfg)
+    build._PCH_STAGE[0].join(300)
+    assert not missing(cxx_flags())  # built by the stage, under the build's limits
