@@ -1,11 +1,14 @@
 """Run tasks one after another in this process, handing each result to a sink as it is made.
 
 Before the first measurement, the designs of backends with a ``prebuild`` hook (fpga-hls4ml) are
-built several at once (:mod:`accelbench.prebuild`); measuring stays one task at a time.
+built several at once (:mod:`accelbench.prebuild`), and FPGA build work still running beside them
+(the precompiled-header stage, the build server's imports) is waited for; measuring stays one task
+at a time.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 
 from accelbench.backends.registry import get_backend
@@ -34,6 +37,11 @@ def execute_local(
 
     if prebuild if prebuild is not None else prebuilds.enabled():
         prebuilds.prebuild_all(tasks)
+    for name in ("accelbench.fpga.build", "accelbench.fpga.build_server"):
+        module = sys.modules.get(name)  # loaded iff FPGA builds ran or the build server was started early
+        if module is not None:
+            module.settle()  # a PCH build or the server's imports still running would share the cores
+            break
     results: list[Measurement] = []
     for index, task in enumerate(tasks, start=1):
         if progress:

@@ -201,6 +201,26 @@ def _start_fork_server() -> None:
             forkserver.ensure_running()
 
 
+def settle(timeout_s: float = 120.0) -> None:
+    """Return once a server started by :func:`start_in_background` has finished its imports (at
+    once if none was): a run calls this before it measures, so that no import of torch shares the
+    cores with a timed region. The server answers a request only after its preload, so starting
+    and joining a no-op process waits exactly that long."""
+    if not _STARTER:
+        return
+    _STARTER[0].join(timeout_s)
+    with contextlib.suppress(Exception):
+        context = _fork_context()
+        if context is not None:
+            probe = context.Process(target=_noop)
+            probe.start()
+            probe.join(timeout_s)
+
+
+def _noop() -> None:
+    """What :func:`settle`'s probe runs in the server."""
+
+
 def _stop_fork_server() -> None:
     """At exit, SIGKILL the build server and reap it (``waitpid``), then reset CPython's forkserver
     state as its own ``_stop_unlocked`` does, so a later ``ensure_running`` would start a new one.

@@ -164,3 +164,17 @@ def test_run_starts_the_build_server_early_only_when_it_builds_fpga_designs_firs
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert _builds_fpga_designs_first(build_parser().parse_args(["run", *argv])) is starts
+
+
+def test_settle_returns_once_an_early_started_server_has_finished_its_imports(tmp_path: Path) -> None:
+    (tmp_path / "bs_slow.py").write_text(
+        "import pathlib, time\ntime.sleep(1.0)\npathlib.Path('preloaded').write_text('done')\n")
+    out = _run(tmp_path, '''
+        build_server._PRELOAD[:] = ["bs_slow"]
+        build_server.settle()  # nothing started: returns at once
+        build_server.start_in_background()
+        started = os.path.exists("preloaded")
+        build_server.settle()
+        print(json.dumps({"before": started, "after": os.path.exists("preloaded")}))
+    ''')
+    assert out == {"before": False, "after": True}
