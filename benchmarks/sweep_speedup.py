@@ -1,7 +1,8 @@
 """Speedup of an FPGA-build-bound sweep with 2 Dask workers over 1 on this machine.
 
-Each task is fpga-hls4ml on a different small design (distinct reuse factors, so every task
-compiles its own C simulation with g++: a real build-bound workload), run once with a
+Each task is fpga-hls4ml on a different small design (distinct precisions, so every task compiles
+its own C simulation with g++: a real build-bound workload; distinct reuse factors of this latency
+design would share one compile, see accelbench/fpga/csim_share.py), run once with a
 LocalCluster of 1 worker and once with 2, each with a fresh build cache. Prints a Markdown table.
 
 Run: .venv/bin/python benchmarks/sweep_speedup.py [--designs 4]
@@ -23,7 +24,9 @@ from accelbench.suites import SuiteEntry
 
 def sweep_s(workers: int, designs: int) -> float:
     entries = [SuiteEntry(make_workload("model", {"model": "mlp"}))]
-    configs = [{"reuse_factor": rf} for rf in (1, 2, 4, 8, 16, 32)[:designs]]
+    precisions = ("ap_fixed<16,6>", "ap_fixed<14,6>", "ap_fixed<12,5>", "ap_fixed<10,4>", "ap_fixed<18,8>",
+                  "ap_fixed<8,3>")
+    configs = [{"precision": precision} for precision in precisions[:designs]]
     tasks = expand(entries, ["fpga-hls4ml"], "single-stream", [1], configs)
     with tempfile.TemporaryDirectory() as cache:
         os.environ["ACCELBENCH_CACHE_DIR"] = cache
