@@ -120,8 +120,11 @@ def compile_project(project: Path, name: str, stamp: str, shareable: bool = Fals
         return {"recipe": FALLBACK_RECIPE, "cxxflags": [], "pch": {"used": False, "why": "build_lib.sh ran"}}
     flags = cxx_flags()
     if shareable:
-        shared = csim_share.shared_library(project, name, unity_text(name), flags, library,
-                                           lambda where, output: _compile_unity(where, name, flags, output, build_pch))
+        try:
+            shared = csim_share.shared_library(project, name, unity_text(name), flags, library,
+                                               lambda where, out: _compile_unity(where, name, flags, out, build_pch))
+        except OSError:  # an unwritable or full shared cache: this design compiles its own project
+            shared = None
         if shared is not None:
             return {**shared[1], "shared": shared[0].as_dict()}
     return _compile_unity(project, name, flags, library, build_pch)

@@ -52,3 +52,13 @@ def test_a_tampered_shared_entry_is_compiled_again(tamper: Callable[[Path], None
     assert first.csim is not None and second.csim is not None
     x = np.random.default_rng(5).uniform(-3, 3, size=(16, first.csim.input_sizes[0]))
     np.testing.assert_array_equal(second.csim.predict(x), first.csim.predict(x))
+
+
+def test_a_shared_cache_that_cannot_be_written_means_the_design_compiles_its_own_project(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCELBENCH_CACHE_DIR", str(tmp_path))
+    share_root().parent.mkdir(parents=True, exist_ok=True)
+    share_root().write_text("a file where the shared cache's directory should be")
+    design = build.build_design(TINY, resolve_config(TINY, {"reuse_factor": 4}))
+    assert "shared" not in json.loads((design.directory / MANIFEST).read_text())
+    assert design.csim is not None and design.functional
