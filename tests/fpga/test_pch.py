@@ -18,7 +18,7 @@ from accelbench.fpga.gxx import cxx_flags
 from accelbench.fpga.pch import PCH_ENV, ensure, missing
 from accelbench.kinds import make_workload
 
-#: Also built by test_build_manifest.py: in a full session the PCH build below is a cache hit.
+#: Also built by test_build_manifest.py (in the session cache; the tests below use caches of their own).
 GEMM = make_workload("gemm", {"m": 2, "n": 3, "k": 5})
 
 
@@ -29,12 +29,13 @@ def _pch(design_directory: Path) -> dict[str, object]:
 def test_a_design_compiled_with_the_pch_predicts_the_bits_of_the_plain_compile(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     cfg = resolve_config(GEMM, {})
-    assert ensure(cxx_flags())[0] is not None  # built now unless an earlier build's stage built it
-    with_pch = build_design(GEMM, cfg)  # the session cache: compiled with the PCH
+    monkeypatch.setenv("ACCELBENCH_CACHE_DIR", str(tmp_path / "with"))  # the session's build may predate the PCH
+    assert ensure(cxx_flags())[0] is not None
+    with_pch = build_design(GEMM, cfg)
     assert with_pch.csim is not None and _pch(with_pch.directory)["used"] is True, _pch(with_pch.directory)
     assert any("with precompiled ap_types header" in note for note in with_pch.notes), with_pch.notes
     monkeypatch.setenv(PCH_ENV, "0")
-    monkeypatch.setenv("ACCELBENCH_CACHE_DIR", str(tmp_path))  # another cache: compiled again, plainly
+    monkeypatch.setenv("ACCELBENCH_CACHE_DIR", str(tmp_path / "plain"))  # another cache: compiled again, plainly
     plain = build_design(GEMM, cfg)
     assert plain.csim is not None and not plain.cache_hit and _pch(plain.directory)["used"] is False
     assert not any("precompiled" in note for note in plain.notes), plain.notes
