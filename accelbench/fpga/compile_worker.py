@@ -14,9 +14,13 @@ library's entry point and the sizes of its inputs and outputs; see :data:`MANIFE
 ``pch`` builds the precompiled ap_types header unless it exists (:mod:`accelbench.fpga.pch`).
 
 The C simulation is compiled as hls4ml's generated ``build_lib.sh`` does (same compiler, the same
-language-standard and ``-fno-gnu-unique`` probes, include path and ``WEIGHTS_DIR``), except that
-the firmware and the Python bridge are one translation unit (the ap_fixed and nnet headers are
-parsed once, not twice) at :data:`CXX_OPT` instead of ``-O3``. Side by side (g++ CPU time, medians
+language-standard and ``-fno-gnu-unique`` probes, include path), except that the firmware and the
+Python bridge are one translation unit (the ap_fixed and nnet headers are parsed once, not twice)
+at :data:`CXX_OPT` instead of ``-O3``, and ``WEIGHTS_DIR`` (the weights the library loads at its
+first call) is found beside the loaded library rather than baked in as the project's absolute path
+(:data:`WEIGHTS_DIR_CODE`: the same directory, and a copy of the library in another project reads
+that project's weights). Designs whose C++ differs only in reuse factors share one compile
+(:mod:`accelbench.fpga.csim_share`). Side by side (g++ CPU time, medians
 of 3-4 alternated runs) that is a third (GRU cell) to a half (vanilla RNN cell) less per design; -O1
 instead of -O3 in one translation unit accounts for 14-21 %. The C simulation is integer arithmetic
 in ``ap_fixed``: outputs were checked bit-identical to ``build_lib.sh``'s library (float32 and
@@ -34,9 +38,9 @@ firmware's own includes of them no-ops, so the translation unit is the same and 
 (``tests/fpga/test_pch.py``). A run builds it in a ``pch`` stage of its own beside its first
 compiles, which do not wait for it (they compile without it; on the jet tagger building the PCH and
 compiling plainly take about as long, so waiting doubled a one-design build); or ahead with
-``python -m accelbench.fpga.pch``. A missing, rejected or corrupt PCH, or a
-project whose ap_types differ from the ones it was built from, means the plain compile; ``pch`` in
-the manifest says which ran (``ACCELBENCH_PCH=0`` turns it off).
+``python -m accelbench.fpga.pch``. A missing, rejected or corrupt PCH, or a project whose ap_types
+differ from the ones it was built from, means the plain compile; ``pch`` in the manifest says which
+ran (``ACCELBENCH_PCH=0`` turns it off).
 """
 
 from __future__ import annotations
