@@ -57,12 +57,16 @@ def command_for(cli: list[str], args: argparse.Namespace, store: Path, prebuild:
 
 
 def timed(label: str, command: list[str], cache: Path, timeout_s: float) -> Row:
-    """Wall time, CPU time of the process tree, and how it ended."""
+    """Wall time, CPU time of the process tree, and how it ended.
+
+    The command runs in the round's own directory, never in a checkout: a build worker started with
+    ``python -m accelbench...`` imports the package from its working directory first, so a baseline
+    run from this checkout built its designs with this checkout's worker code."""
     env = {**os.environ, "ACCELBENCH_CACHE_DIR": str(cache)}
     print(f"running: {label} ...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, cwd=cache.parent)
     try:
         _, stderr = proc.communicate(timeout=timeout_s)
         ended = str(proc.returncode)
