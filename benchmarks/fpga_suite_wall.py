@@ -1,8 +1,13 @@
 """Wall and CPU time of an FPGA suite on fpga-hls4ml (``accelbench run``) or of ``fpga explore``:
 the code as the performance issue found it (``--baseline-cli``), then today's code cold with the
-designs built one after another, cold with them built concurrently (prebuild), cold designs with
-the precompiled ap_types header already built (accelbench/fpga/pch.py: built once per compiler and
+designs built one after another, cold with them built concurrently (prebuild), the same with one
+compile per design (``ACCELBENCH_CSIM_SHARE=0``: what designs cost whose C++ differs, e.g. reuse
+factors in the resource strategy; see accelbench/fpga/csim_share.py), cold designs with the
+precompiled ap_types header already built (accelbench/fpga/pch.py: built once per compiler and
 cache directory, so every run after a machine's first FPGA build starts this way), and warm.
+Every run starts in a temporary directory: a build worker started with ``python -m`` imports
+accelbench from its working directory first, so from a checkout the baseline would build with
+that checkout's worker code.
 
 Each cold run gets a fresh build cache (``ACCELBENCH_CACHE_DIR`` pointing at a new temporary
 directory, see accelbench/fpga/cache.py); the warm run reuses the cache the prebuild run filled.
@@ -56,13 +61,13 @@ def command_for(cli: list[str], args: argparse.Namespace, store: Path, prebuild:
     return command
 
 
-def timed(label: str, command: list[str], cache: Path, timeout_s: float) -> Row:
+def timed(label: str, command: list[str], cache: Path, timeout_s: float, extra_env: dict[str, str]) -> Row:
     """Wall time, CPU time of the process tree, and how it ended.
 
     The command runs in the round's own directory, never in a checkout: a build worker started with
     ``python -m accelbench...`` imports the package from its working directory first, so a baseline
     run from this checkout built its designs with this checkout's worker code."""
-    env = {**os.environ, "ACCELBENCH_CACHE_DIR": str(cache)}
+    env = {**os.environ, "ACCELBENCH_CACHE_DIR": str(cache), **extra_env}
     print(f"running: {label} ...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -101,26 +106,29 @@ def main() -> None:
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {args.rounds}")
     ours = [sys.executable, "-m", "accelbench"]
-    runs: list[tuple[str, list[str], str, bool, bool]] = []
+    no_share = {"ACCELBENCH_CSIM_SHARE": "0"}  # what designs that differ in their C++ cost (accelbench/fpga/csim_share.py)
+    runs: list[tuple[str, list[str], str, bool, bool, dict[str, str]]] = []
     if args.baseline_cli:
-        runs.append(("baseline (code the issue measured), cold", [args.baseline_cli], "baseline", True, True))
-    runs += [("cold, designs built one after another (--no-prebuild)", ours, "serial", False, False),
-             ("cold, designs built concurrently (prebuild)", ours, "parallel", True, False),
-             ("cold designs, precompiled header already built (prebuild)", ours, "pch-ready", True, False),
-             ("warm (every design cached)", ours, "parallel", True, False)]
+        runs.append(("baseline (code the issue measured), cold", [args.baseline_cli], "baseline", True, True, {}))
+    runs += [("cold, designs built one after another (--no-prebuild)", ours, "serial", False, False, {}),
+             ("cold, designs built concurrently (prebuild)", ours, "parallel", True, False, {}),
+             ("cold, prebuild, one compile per design (ACCELBENCH_CSIM_SHARE=0)", ours, "unshared", True, False,
+              no_share),
+             ("cold designs, precompiled header already built (prebuild)", ours, "pch-ready", True, False, {}),
+             ("warm (every design cached)", ours, "parallel", True, False, {})]
     rounds: list[list[Row]] = []
     with tempfile.TemporaryDirectory(prefix="fpga-suite-wall-") as tmp:
         for index in range(args.rounds):  # every variant once per round, so slow drift hits all alike
             root = Path(tmp) / f"round{index}"
             root.mkdir()
             rows: list[Row] = []
-            for label, cli, cache, prebuild, baseline in runs:
+            for label, cli, cache, prebuild, baseline, extra_env in runs:
                 if cache == "pch-ready":  # untimed: what a machine's first FPGA build leaves behind
                     subprocess.run([sys.executable, "-m", "accelbench.fpga.pch"], check=True,
                                    stdout=subprocess.DEVNULL, env={**os.environ, "ACCELBENCH_CACHE_DIR": str(root / cache)})
                 command = command_for(cli, args, root / f"{len(rows)}.duckdb", prebuild, baseline)
                 cpu0 = cpu_children_s()
-                row = timed(label, command, root / cache, args.timeout_s)
+                row = timed(label, command, root / cache, args.timeout_s, extra_env)
                 row.cpu_s = cpu_children_s() - cpu0
                 rows.append(row)
             rounds.append(rows)
