@@ -264,9 +264,12 @@ def build_design(workload: Workload, cfg: FpgaConfig, root: Path | None = None) 
     A design with more products per step than ``model_only_max_mults`` is model-only: it is never
     converted (conversion only fed the model, and took > 12 min for MobileNetV2 through qonnx); its
     layers come from the torch module (:mod:`accelbench.fpga.torch_layers`). Otherwise everything
-    comes from the build's manifest: nothing is converted in this process.
+    comes from the build's manifest: nothing is converted in this process. Returns only once a
+    precompiled-header build started beside the compile has ended: the caller measures next.
     """
     library = build_library(workload, cfg, root)
+    for thread in list(_PCH_STAGE):  # a PCH build started beside this compile ends before anything is timed
+        thread.join()
     lowered, key, directory = library.lowered, library.key, library.directory
     if library.model_only_reason:
         fixed = cfg.fixed

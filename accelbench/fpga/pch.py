@@ -14,7 +14,9 @@ check every flag itself: GCC 12 took a PCH built at -O1 into an -O2 compile), th
 and the content of hls4ml's ap_types templates.
 A project whose ``firmware/ap_types`` differs from those templates, or whose firmware does not
 begin with those includes, does not use it. Built in a temporary directory renamed into place, under
-a lock file so that concurrent builds of different designs build it once; a build that cannot get
+a lock file so that concurrent processes build it once. A run builds it in a stage of its own beside
+its first compiles (:func:`accelbench.fpga.build._start_pch_build`), which use it only once it exists
+(``build=False``); a direct caller of :func:`for_project` builds it first, and one that cannot get
 the lock soon compiles without it rather than wait. Nothing here may fail a build: every problem
 means "compile without the PCH" (see :func:`for_project`). ``python -m accelbench.fpga.pch``
 builds it ahead of the first design and prints where it is.
