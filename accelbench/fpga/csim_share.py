@@ -31,7 +31,6 @@ state). The copy reads its weights from ``weights/`` beside itself (see
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import json
@@ -203,6 +202,5 @@ def _build(project: Path, name: str, unity: str, neutral: str, entry: Path,
         work.chmod(0o755)
         work.rename(entry)
     finally:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)  # gone after the rename; a failed build's leftovers
     return entry / str(record["library"]), how
