@@ -156,9 +156,14 @@ def settle() -> None:
     server's imports, so that neither shares the cores with a timed region."""
     from accelbench.fpga import build_server
 
+    _join_pch_stage()
+    build_server.settle()
+
+
+def _join_pch_stage() -> None:
+    """Wait for the background PCH stage, if one was started (it ends within its own time limit)."""
     for thread in list(_PCH_STAGE):
         thread.join()
-    build_server.settle()
 
 
 def _pch_stage(workload: Workload, cfg: FpgaConfig) -> None:
@@ -268,8 +273,7 @@ def build_design(workload: Workload, cfg: FpgaConfig, root: Path | None = None) 
     precompiled-header build started beside the compile has ended: the caller measures next.
     """
     library = build_library(workload, cfg, root)
-    for thread in list(_PCH_STAGE):  # a PCH build started beside this compile ends before anything is timed
-        thread.join()
+    _join_pch_stage()  # a PCH build started beside this compile ends before anything is timed
     lowered, key, directory = library.lowered, library.key, library.directory
     if library.model_only_reason:
         fixed = cfg.fixed
@@ -302,6 +306,9 @@ def build_design(workload: Workload, cfg: FpgaConfig, root: Path | None = None) 
     if design.cache_hit:
         design.notes.append(f"cached C-simulation build {key} (converted and compiled in {manifest['compile_s']:.1f} s "
                             f"earlier; {recipe})")
+    elif isinstance(shared, dict) and not shared.get("compiled_here"):  # nothing compiled for this design
+        design.notes.append(f"converted and copied the shared C simulation in {design.compile_s:.1f} s (cache key "
+                            f"{key}; {recipe})")
     else:
         design.notes.append(f"converted and compiled the C simulation in {design.compile_s:.1f} s (cache key {key}; "
                             f"{recipe})")

@@ -119,3 +119,21 @@ def test_prebuild_off_by_environment_builds_nothing_ahead(
     results = execute_local(_tasks([{"design": "x"}]), Runner(POLICY, "run"), lambda _m: None)
     assert [m.status for m in results] == ["ok"]
     assert building.intervals == []
+
+
+def test_fpga_build_work_still_running_is_waited_for_before_the_first_measurement(
+        building: type[BuildingBackend], monkeypatch: pytest.MonkeyPatch) -> None:
+    import accelbench.fpga.build as fpga_build
+
+    events: list[str] = []
+    monkeypatch.setattr(fpga_build, "settle", lambda: events.append("settled"))
+    original = BuildingBackend.prepare
+
+    def prepare(self: BuildingBackend, workload: Workload, config: Mapping[str, Any]) -> Prepared:
+        events.append("measured")
+        return original(self, workload, config)
+
+    monkeypatch.setattr(BuildingBackend, "prepare", prepare)
+    results = execute_local(_tasks([{"design": "x"}]), Runner(POLICY, "run"), lambda _m: None, prebuild=True)
+    assert [m.status for m in results] == ["ok"]
+    assert events == ["settled", "measured"]  # the PCH stage and the build server's imports first

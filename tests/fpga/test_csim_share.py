@@ -73,6 +73,8 @@ def test_reuse_factors_of_a_latency_design_share_one_compile_with_identical_outp
     assert first.key != second.key and first.csim is not None and second.csim is not None
     assert first.csim.library != second.csim.library  # a copy each: no firmware state is shared
     assert any("one C simulation for every design" in note for note in second.notes), second.notes
+    assert any(note.startswith("converted and copied the shared C simulation") for note in second.notes)
+    assert any(note.startswith("converted and compiled the C simulation") for note in first.notes)
     monkeypatch.setenv("ACCELBENCH_CACHE_DIR", str(tmp_path / "unshared"))
     monkeypatch.setenv("ACCELBENCH_CSIM_SHARE", "0")
     own = build.build_design(GEMM, resolve_config(GEMM, {"reuse_factor": 2}))

@@ -64,3 +64,16 @@ def test_a_compile_never_waits_for_a_missing_pch_and_a_stage_of_its_own_builds_i
     build._start_pch_build(tiny, cfg)
     build._PCH_STAGE[0].join(300)
     assert not missing(cxx_flags())  # built by the stage, under the build's limits
+
+
+def test_build_design_returns_only_once_a_pch_build_beside_it_has_ended(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    build_design(GEMM, resolve_config(GEMM, {}))  # in the session cache from here on
+    ended: list[bool] = []
+    stage = threading.Thread(target=lambda: (time.sleep(2.0), ended.append(True)))
+    monkeypatch.setattr(build, "_PCH_STAGE", [stage])
+    stage.start()
+    build_design(GEMM, resolve_config(GEMM, {}))  # a cache hit (milliseconds), but for the stage
+    assert ended == [True]
